@@ -1,0 +1,31 @@
+import { bool, defineSettings, int, optional, text, url } from '../../lib/settings.ts'
+
+/** Cache settings of the collector; composed into collector/config.ts. */
+export const CACHE_SETTINGS = defineSettings({
+  CACHE_TTL_SECONDS: {
+    default: '30',
+    doc: 'How long a peer answer is served from cache (seconds); 0 disables answer caching',
+    parse: int({ min: 0, max: 86400 }),
+  },
+  REDIS_URL: {
+    default: undefined,
+    doc: 'External Redis as redis://[user:pass@]host:port[/db]; unset uses the bundled one',
+    parse: optional(url(['redis:', 'rediss:'])),
+  },
+  UPSTASH_REDIS_REST_URL: {
+    default: undefined,
+    doc: 'Upstash-compatible REST endpoint (with UPSTASH_REDIS_REST_TOKEN) instead of REDIS_URL',
+    parse: optional(url()),
+  },
+  UPSTASH_REDIS_REST_TOKEN: {
+    default: undefined,
+    doc: 'Token for UPSTASH_REDIS_REST_URL',
+    parse: optional(text),
+    secret: true,
+  },
+  BUNDLED_REDIS: {
+    default: 'true',
+    doc: 'With no Redis configured, start a private redis-server on loopback (if the binary exists)',
+    parse: bool,
+  },
+})
