@@ -1,0 +1,152 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { createConnection, createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+
+/**
+ * Starts a cache-only `redis-server` on loopback: no RDB/AOF persistence, memory bounded with
+ * LRU eviction, no config file (so nothing can be rewritten). Resolves once it answers PING.
+ *
+ * @example
+ * const server = await spawnRedisServer({ port: await findFreePort() })
+ * console.log(`redis://127.0.0.1:${server.port}`, server.child.pid)
+ */
+export interface RedisServerSpawnOptions {
+  port: number
+  /** The executable; a bare name is looked up on PATH (default `redis-server`). */
+  bin?: string
+  maxMemoryMb?: number
+  /** Working directory redis-server may write to (it writes nothing without persistence). */
+  dir?: string
+  /** How long to wait for the first PONG. */
+  readyTimeoutMs?: number
+}
+
+export interface SpawnedRedisServer {
+  child: ChildProcess
+  port: number
+  url: string
+}
+
+export class RedisServerMissingError extends Error {
+  constructor(bin: string) {
+    super(`redis-server binary not found: ${bin}`)
+    this.name = 'RedisServerMissingError'
+  }
+}
+
+export async function spawnRedisServer(
+  options: RedisServerSpawnOptions,
+): Promise<SpawnedRedisServer> {
+  const bin = options.bin ?? 'redis-server'
+  const args = [
+    '--port', String(options.port),
+    '--bind', '127.0.0.1',
+    '--save', '',
+    '--appendonly', 'no',
+    '--maxmemory', `${options.maxMemoryMb ?? 64}mb`,
+    '--maxmemory-policy', 'allkeys-lru',
+    '--dir', options.dir ?? tmpdir(),
+    '--daemonize', 'no',
+    '--loglevel', 'warning',
+  ] // prettier-ignore
+  const child = spawn(bin, args, { stdio: ['ignore', 'ignore', 'pipe'] })
+  let stderr = ''
+  child.stderr?.setEncoding('utf8').on('data', (d: string) => {
+    if (stderr.length < 4096) stderr += d
+  })
+  const exited = new Promise<never>((_, reject) => {
+    child.once('error', (err: NodeJS.ErrnoException) =>
+      reject(err.code === 'ENOENT' ? new RedisServerMissingError(bin) : err),
+    )
+    child.once('exit', (code, signal) =>
+      reject(
+        new Error(`redis-server exited (${signal ?? code}) before answering: ${stderr.trim()}`),
+      ),
+    )
+  })
+  exited.catch(() => {})
+  const deadline = Date.now() + (options.readyTimeoutMs ?? 5000)
+  try {
+    for (;;) {
+      // Ask for the process id, not just PONG: another server may have taken the port first.
+      const pid = await Promise.race([serverPid(options.port), exited])
+      if (pid === child.pid) break
+      if (Date.now() > deadline) throw new Error('redis-server did not answer PING in time')
+      await Promise.race([delay(30), exited])
+    }
+  } catch (err) {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+    throw err
+  }
+  return { child, port: options.port, url: `redis://127.0.0.1:${options.port}` }
+}
+
+/** True when something on 127.0.0.1:port answers `PING` with `+PONG`. */
+export function pingRedis(port: number, timeoutMs = 500): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host: '127.0.0.1', port })
+    let buf = ''
+    const done = (ok: boolean) => {
+      socket.destroy()
+      resolve(ok)
+    }
+    socket.setTimeout(timeoutMs, () => done(false))
+    socket.once('error', () => done(false))
+    socket.once('connect', () => socket.write('PING\r\n'))
+    socket.setEncoding('utf8').on('data', (d: string) => {
+      buf += d
+      if (buf.includes('\r\n')) done(buf.startsWith('+PONG'))
+    })
+  })
+}
+
+/** The `process_id` a Redis server on 127.0.0.1:port reports, or undefined. */
+export function serverPid(port: number, timeoutMs = 500): Promise<number | undefined> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host: '127.0.0.1', port })
+    let buf = ''
+    const done = (pid: number | undefined) => {
+      socket.destroy()
+      resolve(pid)
+    }
+    socket.setTimeout(timeoutMs, () => done(undefined))
+    socket.once('error', () => done(undefined))
+    socket.once('connect', () => socket.write('INFO server\r\n'))
+    socket.setEncoding('utf8').on('data', (d: string) => {
+      buf += d
+      if (buf.startsWith('-')) return done(undefined)
+      const m = /process_id:(\d+)/.exec(buf)
+      if (m && buf.includes('\r\n', (m.index ?? 0) + m[0].length)) done(Number(m[1]))
+    })
+  })
+}
+
+/** A loopback TCP port that was free a moment ago (the OS picks it). */
+export function findFreePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address()
+      const port = typeof address === 'object' && address ? address.port : 0
+      server.close(() => resolve(port))
+    })
+  })
+}
+
+/** Sends SIGTERM, waits up to `graceMs` for the exit, then SIGKILL. Safe to call twice. */
+export async function stopChild(child: ChildProcess, graceMs = 2000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+  child.kill('SIGTERM')
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs)
+  try {
+    await exited
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+function delay(ms: number) {
+  return new Promise((resolve) => setTimeout(resolve, ms))
+}
