@@ -1,0 +1,160 @@
+import { classifyAddress } from '../../lib/ip.ts'
+import { handshakePeer, type HandshakeOptions, type HandshakeResult } from './peer-handshake.ts'
+import { createMemoryTtlCache, type TtlCache } from './ttl-cache.ts'
+
+/**
+ * Client identification for many peers at once: handshakes run at most `concurrency` at a
+ * time, each within `timeoutMs`, and a call returns what is known by its deadline. Handshakes
+ * still running then finish in the background and land in the cache (per ip:port+infohash,
+ * failures too but for a shorter time), so the next answer for the swarm has them at once.
+ *
+ * @example
+ * const ids = createClientIdentifier({ concurrency: 16, timeoutMs: 2500, cacheTtlMs: 600_000,
+ *   negativeTtlMs: 120_000 })
+ * const known = await ids.identify(peers, { infohash, deadline: Date.now() + 1000 })
+ * known.get('203.0.113.5:6881')?.client // "qBittorrent 4.6.2"
+ */
+export interface ClientInfo {
+  ok: boolean
+  client?: string
+  client_version?: string
+  progress?: number
+}
+
+export interface ClientIdentifierOptions {
+  concurrency: number
+  timeoutMs: number
+  cacheTtlMs: number
+  negativeTtlMs: number
+  /** Handshakes waiting for a slot at most; more are skipped until the queue drains. */
+  maxQueued?: number
+  cache?: TtlCache<ClientInfo>
+  /** Replaceable for tests; the real one talks BitTorrent over TCP. */
+  handshake?: (o: HandshakeOptions) => Promise<HandshakeResult>
+}
+
+export interface ClientIdentifier {
+  /** Results known by `deadline`, keyed `ip:port`; peers still unknown are missing. */
+  identify(
+    peers: Array<{ ip: string; port: number }>,
+    opts: { infohash: string; deadline: number },
+  ): Promise<Map<string, ClientInfo>>
+  health(): Record<string, unknown>
+  close(): void
+}
+
+/** Classes a handshake may go to: a LAN peer is allowed only when discovery let it through. */
+const DIALABLE = new Set(['public', 'private', 'loopback'])
+
+export const peerKey = (ip: string, port: number) =>
+  ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`
+
+export function createClientIdentifier(options: ClientIdentifierOptions): ClientIdentifier {
+  const cache =
+    options.cache ?? createMemoryTtlCache<ClientInfo>({ max: 20_000, ttlMs: options.cacheTtlMs })
+  const handshake = options.handshake ?? handshakePeer
+  const maxQueued = options.maxQueued ?? options.concurrency * 16
+  const inFlight = new Map<string, Promise<ClientInfo>>()
+  const queue: Array<() => void> = []
+  const stop = new AbortController()
+  let running = 0
+  const stats = { handshakes: 0, identified: 0, failed: 0, skipped_queue_full: 0 }
+
+  const runNext = () => {
+    while (running < options.concurrency && queue.length) {
+      running++
+      queue.shift()?.()
+    }
+  }
+
+  const start = (ip: string, port: number, infohash: string, key: string) => {
+    const task = new Promise<ClientInfo>((resolve) => {
+      queue.push(async () => {
+        try {
+          if (stop.signal.aborted) return resolve({ ok: false })
+          stats.handshakes++
+          const r = await handshake({
+            ip,
+            port,
+            infohash,
+            timeoutMs: options.timeoutMs,
+            signal: stop.signal,
+          })
+          const info: ClientInfo = r.ok
+            ? { ok: true, client: r.client, client_version: r.client_version, progress: r.progress }
+            : { ok: false }
+          for (const k of Object.keys(info) as Array<keyof ClientInfo>)
+            if (info[k] === undefined) delete info[k]
+          if (r.ok) stats.identified++
+          else stats.failed++
+          if (!stop.signal.aborted)
+            cache.set(key, info, r.ok ? options.cacheTtlMs : options.negativeTtlMs)
+          resolve(info)
+        } catch {
+          stats.failed++
+          resolve({ ok: false })
+        } finally {
+          running--
+          inFlight.delete(key)
+          runNext()
+        }
+      })
+    })
+    inFlight.set(key, task)
+    runNext()
+    return task
+  }
+
+  return {
+    async identify(peers, { infohash, deadline }) {
+      const known = new Map<string, ClientInfo>()
+      const pending: Array<Promise<void>> = []
+      const ih = infohash.toLowerCase()
+      for (const { ip, port } of peers) {
+        const pk = peerKey(ip, port)
+        const key = `${pk}/${ih}`
+        const hit = cache.get(key)
+        if (hit) {
+          known.set(pk, hit)
+          continue
+        }
+        if (stop.signal.aborted || !DIALABLE.has(classifyAddress(ip))) continue
+        let task = inFlight.get(key)
+        if (!task) {
+          if (queue.length >= maxQueued) {
+            stats.skipped_queue_full++
+            continue
+          }
+          task = start(ip, port, ih, key)
+        }
+        pending.push(task.then((info) => void known.set(pk, info)))
+      }
+      const wait = deadline - Date.now()
+      if (pending.length && wait > 0) {
+        let timer: NodeJS.Timeout | undefined
+        await Promise.race([
+          Promise.all(pending),
+          new Promise<void>((resolve) => {
+            timer = setTimeout(resolve, wait)
+            timer.unref()
+          }),
+        ])
+        clearTimeout(timer)
+      }
+      // A snapshot: handshakes finishing later must not change an answer already sent.
+      return new Map(known)
+    },
+    health: () => ({
+      enabled: true,
+      running,
+      queued: queue.length,
+      cached: cache.size,
+      ...stats,
+    }),
+    close() {
+      stop.abort()
+      // Queued tasks see the abort and resolve at once; running ones are cut by the signal.
+      runNext()
+    },
+  }
+}
