@@ -1,0 +1,76 @@
+import { Hono } from 'hono'
+import { bodyLimit } from 'hono/body-limit'
+import { createErrorHandler, HttpError, notFoundJson } from '../lib/http-error.ts'
+import type { Logger } from '../lib/log.ts'
+import { createApiKeyGuard } from './auth.ts'
+import type { CollectorClient } from './collector-client.ts'
+import type { EngineClient } from './engine/engine-client.ts'
+import type { EnginePoller } from './engine-poller.ts'
+import { createEventRoutes } from './routes/events.ts'
+import { createRuntimeConfigRoutes } from './routes/runtime-config.ts'
+import { createStreamRoutes } from './routes/streams.ts'
+import type { RuntimeSettingsStore } from './runtime-settings.ts'
+import type { StreamStore } from './streams/store.ts'
+
+/** Largest request body accepted; events and settings are a few hundred bytes. */
+export const MAX_BODY_BYTES = 64 * 1024
+
+export interface OrchestratorDeps {
+  store: StreamStore
+  runtime: RuntimeSettingsStore
+  engine: EngineClient
+  collector: CollectorClient
+  poller: EnginePoller
+  log: Logger
+  /** When set, state-changing requests need it (Bearer or X-API-KEY). */
+  apiKey?: string
+}
+
+/**
+ * The orchestrator's HTTP API, built apart from listening so tests can call `app.request()`.
+ *
+ * @example
+ * const app = createOrchestratorApp({ store, runtime, engine, collector, poller, log })
+ * serve({ fetch: app.fetch, port: 8000 })
+ */
+export function createOrchestratorApp(deps: OrchestratorDeps): Hono {
+  const app = new Hono()
+  app.onError(createErrorHandler((err) => deps.log.error('unhandled error', { err })))
+  app.notFound(notFoundJson)
+
+  app.use('*', createApiKeyGuard(deps.apiKey))
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: () => {
+        throw new HttpError(413, 'request body too large', `at most ${MAX_BODY_BYTES} bytes`)
+      },
+    }),
+  )
+
+  app.get('/health', (c) => {
+    const poll = deps.poller.status()
+    const runtime = deps.runtime.get()
+    return c.json({
+      status: 'ok',
+      streams: deps.store.counts(),
+      poller: {
+        running: poll.running,
+        interval_ms: poll.interval_ms,
+        overruns: poll.overruns,
+        last_cycle: poll.last_cycle,
+      },
+      peer_collector: {
+        enabled: runtime.PEER_COLLECTOR_ENABLED,
+        url: runtime.PEER_COLLECTOR_URL,
+      },
+      auth: deps.apiKey ? 'api_key' : 'open',
+    })
+  })
+
+  app.route('/', createEventRoutes(deps))
+  app.route('/', createStreamRoutes(deps))
+  app.route('/', createRuntimeConfigRoutes(deps))
+  return app
+}

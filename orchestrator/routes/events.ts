@@ -1,0 +1,68 @@
+import { Hono } from 'hono'
+import { HttpError } from '../../lib/http-error.ts'
+import type { Logger } from '../../lib/log.ts'
+import { readJsonBody } from '../json-body.ts'
+import {
+  absoluteEngineUrl,
+  streamEndedSchema,
+  streamIdOf,
+  streamStartedSchema,
+} from '../streams/events.ts'
+import { StreamStoreFullError, type StreamStore } from '../streams/store.ts'
+
+export interface EventRoutesDeps {
+  store: StreamStore
+  log: Logger
+}
+
+/**
+ * `POST /events/stream_started` and `POST /events/stream_ended`, the original's events API
+ * (reference B2, B3). The infohash is taken from the event when it carries one, else from the
+ * key when its type says infohash; the poller replaces both with the engine's own answer.
+ */
+export function createEventRoutes(deps: EventRoutesDeps): Hono {
+  const app = new Hono()
+
+  app.post('/events/stream_started', async (c) => {
+    const e = await readJsonBody(c, streamStartedSchema)
+    const keyIsInfohash = e.stream.key_type === 'infohash' && /^[0-9a-f]{40}$/i.test(e.stream.key)
+    const infohash = e.session.infohash ?? (keyIsInfohash ? e.stream.key : null)
+    try {
+      const stream = deps.store.start({
+        id: streamIdOf(e),
+        key_type: e.stream.key_type,
+        key: e.stream.key,
+        container_id: e.container_id || `${e.engine.host}:${e.engine.port}`,
+        playback_session_id: e.session.playback_session_id,
+        stat_url: absoluteEngineUrl(e.session.stat_url, e.engine),
+        command_url: absoluteEngineUrl(e.session.command_url, e.engine),
+        is_live: e.session.is_live === 1 || e.session.is_live === true,
+        engine: e.engine,
+        labels: e.labels,
+        infohash: infohash ? infohash.toLowerCase() : null,
+        infohash_source: e.session.infohash ? 'event' : keyIsInfohash ? 'key' : null,
+      })
+      deps.log.info('stream started', { stream_id: stream.id, engine: stream.container_id })
+      return c.json(stream)
+    } catch (err) {
+      if (err instanceof StreamStoreFullError) {
+        throw new HttpError(503, 'too many streams', err.message)
+      }
+      throw err
+    }
+  })
+
+  app.post('/events/stream_ended', async (c) => {
+    const e = await readJsonBody(c, streamEndedSchema)
+    // A stream_id that matches wins; otherwise the engine's latest active stream. Nothing
+    // else: an event that matches nothing changes nothing (defect D10).
+    let id: string | undefined
+    if (e.stream_id && deps.store.get(e.stream_id)) id = e.stream_id
+    else if (e.container_id) id = deps.store.findActiveByContainer(e.container_id)?.id
+    const stream = id ? deps.store.end(id, e.reason ?? null) : null
+    if (stream) deps.log.info('stream ended', { stream_id: stream.id, reason: e.reason ?? null })
+    return c.json({ updated: stream !== null, stream })
+  })
+
+  return app
+}

@@ -1,0 +1,59 @@
+import { Hono } from 'hono'
+import { z } from 'zod'
+import { HttpError } from '../../lib/http-error.ts'
+import type { Logger } from '../../lib/log.ts'
+import type { CollectorClient } from '../collector-client.ts'
+import { readJsonBody } from '../json-body.ts'
+import { runtimePatchSchema, type RuntimeSettingsStore } from '../runtime-settings.ts'
+import { collectorHttpError } from './streams.ts'
+
+export interface RuntimeConfigRoutesDeps {
+  runtime: RuntimeSettingsStore
+  collector: CollectorClient
+  log: Logger
+}
+
+const healthBody = z.object({
+  collector_url: z
+    .string()
+    .trim()
+    .max(2048)
+    .refine((s) => /^https?:\/\/[^/]/i.test(s) && URL.canParse(s), {
+      message: 'expected an http or https URL',
+    }),
+})
+
+/**
+ * `GET`/`PATCH /config/runtime` (a JSON body, persisted, fixing defect D13) and
+ * `POST /peer-collector/health`.
+ */
+export function createRuntimeConfigRoutes(deps: RuntimeConfigRoutesDeps): Hono {
+  const app = new Hono()
+
+  app.get('/config/runtime', (c) => c.json(deps.runtime.get()))
+
+  app.patch('/config/runtime', async (c) => {
+    const patch = await readJsonBody(c, runtimePatchSchema)
+    try {
+      const next = await deps.runtime.update(patch)
+      deps.log.info('runtime settings changed', { changed: Object.keys(patch) })
+      return c.json(next)
+    } catch (err) {
+      deps.log.error('could not persist runtime settings', { err })
+      throw new HttpError(500, 'could not save settings', 'the data folder is not writable')
+    }
+  })
+
+  // Protected by the API key like every POST (defect D14 asked for at least that), and it only
+  // ever requests `<url>/health` without following redirects.
+  app.post('/peer-collector/health', async (c) => {
+    const { collector_url } = await readJsonBody(c, healthBody)
+    try {
+      return c.json(await deps.collector.getHealth(collector_url))
+    } catch (err) {
+      throw collectorHttpError(err)
+    }
+  })
+
+  return app
+}

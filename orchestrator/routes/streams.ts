@@ -1,0 +1,134 @@
+import { Hono } from 'hono'
+import { z } from 'zod'
+import { HttpError } from '../../lib/http-error.ts'
+import type { Logger } from '../../lib/log.ts'
+import { UpstreamError, type CollectorClient } from '../collector-client.ts'
+import type { EngineClient } from '../engine/engine-client.ts'
+import { validate } from '../json-body.ts'
+import type { RuntimeSettingsStore } from '../runtime-settings.ts'
+import type { StreamStore } from '../streams/store.ts'
+
+export interface StreamRoutesDeps {
+  store: StreamStore
+  engine: EngineClient
+  runtime: RuntimeSettingsStore
+  collector: CollectorClient
+  log: Logger
+}
+
+const listQuery = z.object({
+  status: z.enum(['started', 'ended']).optional(),
+  container_id: z.string().max(256).optional(),
+})
+
+const statsQuery = z.object({
+  since: z
+    .string()
+    .refine((s) => !Number.isNaN(Date.parse(s)), { message: 'expected an ISO 8601 time' })
+    .optional(),
+  limit: z.coerce.number().int().min(1).max(100_000).optional(),
+})
+
+/**
+ * Stream read endpoints, the stop command and the peer list through the collector.
+ * Ids may contain `|` (and, encoded, `/`); Hono hands them over URL-decoded.
+ */
+export function createStreamRoutes(deps: StreamRoutesDeps): Hono {
+  const app = new Hono()
+
+  const mustGet = (id: string) => {
+    const s = deps.store.get(id)
+    if (!s) throw new HttpError(404, 'stream not found', `no stream with id ${JSON.stringify(id)}`)
+    return s
+  }
+
+  app.get('/streams', (c) => {
+    const q = validate(listQuery, c.req.query(), 'invalid query')
+    return c.json(deps.store.list(q))
+  })
+
+  app.get('/streams/:id', (c) => c.json(mustGet(c.req.param('id'))))
+
+  app.get('/streams/:id/stats', (c) => {
+    const id = c.req.param('id')
+    mustGet(id)
+    const q = validate(statsQuery, c.req.query(), 'invalid query')
+    return c.json(
+      deps.store.history(id, { since: q.since ? new Date(q.since) : undefined, limit: q.limit }) ??
+        [],
+    )
+  })
+
+  app.delete('/streams/:id', async (c) => {
+    const stream = mustGet(c.req.param('id'))
+    if (stream.status !== 'started') {
+      throw new HttpError(409, 'stream already ended', `ended at ${stream.ended_at}`)
+    }
+    // As in the original, a failed stop does not keep the stream alive here: the engine drops
+    // the session by itself once nobody reads it. The answer says what the engine replied.
+    const engineStop = await deps.engine.stop(stream.command_url)
+    if (!engineStop.ok) {
+      deps.log.warn('engine stop failed', { stream_id: stream.id, detail: engineStop.detail })
+    }
+    const ended = deps.store.end(stream.id, 'manual_stop_via_api') ?? deps.store.get(stream.id)
+    return c.json({
+      message: 'Stream stopped successfully',
+      stream_id: stream.id,
+      engine_stop: engineStop,
+      stream: ended,
+    })
+  })
+
+  app.get('/streams/:id/peers', async (c) => {
+    const stream = mustGet(c.req.param('id'))
+    const settings = deps.runtime.get()
+    if (!settings.PEER_COLLECTOR_ENABLED) {
+      throw new HttpError(
+        409,
+        'peer collection disabled',
+        'enable it under Settings > Peer Collector (PATCH /config/runtime PEER_COLLECTOR_ENABLED)',
+      )
+    }
+    if (!settings.PEER_COLLECTOR_URL) {
+      throw new HttpError(
+        409,
+        'peer collector URL not set',
+        'set PEER_COLLECTOR_URL under Settings > Peer Collector',
+      )
+    }
+    if (!stream.infohash) {
+      throw new HttpError(
+        409,
+        'infohash unknown',
+        stream.last_error
+          ? `the engine has not reported this stream's infohash yet (last poll: ${stream.last_error.message})`
+          : "the engine has not reported this stream's infohash yet; retry after the next poll",
+      )
+    }
+    try {
+      const answer = await deps.collector.getPeers(
+        settings.PEER_COLLECTOR_URL,
+        stream.infohash,
+        settings.CACHE_TTL_SECONDS,
+      )
+      return c.json({ ...answer, stream_id: stream.id })
+    } catch (err) {
+      throw collectorHttpError(err)
+    }
+  })
+
+  return app
+}
+
+/** Maps a collector failure to the answer a client can act on: 503, 504 or 502. */
+export function collectorHttpError(err: unknown): Error {
+  if (!(err instanceof UpstreamError)) return err instanceof Error ? err : new Error(String(err))
+  switch (err.kind) {
+    case 'unreachable':
+      return new HttpError(503, 'peer collector unavailable', err.message, { 'Retry-After': '10' })
+    case 'timeout':
+      return new HttpError(504, 'peer collector timed out', err.message)
+    case 'bad_answer':
+      return new HttpError(502, 'peer collector answered badly', err.message)
+  }
+}

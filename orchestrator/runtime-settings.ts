@@ -1,0 +1,158 @@
+import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises'
+import { join } from 'node:path'
+import { randomBytes } from 'node:crypto'
+import { z } from 'zod'
+import type { Logger } from '../lib/log.ts'
+
+/** Settings a person can change while the orchestrator runs (Settings > Peer Collector). */
+export interface RuntimeSettings {
+  PEER_COLLECTOR_ENABLED: boolean
+  /** Collector base URL, http(s), no trailing slash; null when not set. */
+  PEER_COLLECTOR_URL: string | null
+  /** Max age (s) of a collector answer; sent to the collector as `?max_age=` per request. */
+  CACHE_TTL_SECONDS: number
+}
+
+const httpUrl = z
+  .string()
+  .trim()
+  .max(2048)
+  .refine((s) => /^https?:\/\/[^/]/i.test(s) && URL.canParse(s), {
+    message: 'expected an http or https URL',
+  })
+  .transform((s) => s.replace(/\/+$/, ''))
+
+/** Body of `PATCH /config/runtime`: any subset; unknown keys are an error so typos show. */
+export const runtimePatchSchema = z.strictObject({
+  PEER_COLLECTOR_ENABLED: z.boolean().optional(),
+  PEER_COLLECTOR_URL: z.union([httpUrl, z.null()]).optional(),
+  CACHE_TTL_SECONDS: z.number().int().min(0).max(86400).optional(),
+})
+export type RuntimePatch = z.infer<typeof runtimePatchSchema>
+
+export const RUNTIME_SETTINGS_FILE = 'runtime-settings.json'
+const TEMP_SUFFIX = '.tmp'
+
+export interface RuntimeSettingsStoreOptions {
+  dataDir: string
+  /** First values, from the environment; the persisted file overrides what it holds. */
+  initial: RuntimeSettings
+  log: Logger
+}
+
+export interface RuntimeSettingsStore {
+  get(): RuntimeSettings
+  /** Validated patch in, persisted (atomically) before it takes effect; returns the new values. */
+  update(patch: RuntimePatch): Promise<RuntimeSettings>
+  /** Absolute path of the settings file, for messages and tests. */
+  readonly file: string
+}
+
+/**
+ * Runtime settings that survive restarts. Each change is written to a temp file in DATA_DIR,
+ * fsynced, then renamed over `runtime-settings.json` (and the folder fsynced), so a crash leaves
+ * either the old file or the new one, never a torn one. Leftover temp files are ignored and
+ * removed at start.
+ *
+ * @example
+ * const runtime = await createRuntimeSettingsStore({ dataDir: './data', initial, log })
+ * await runtime.update({ PEER_COLLECTOR_ENABLED: true })
+ */
+export async function createRuntimeSettingsStore(
+  opts: RuntimeSettingsStoreOptions,
+): Promise<RuntimeSettingsStore> {
+  const file = join(opts.dataDir, RUNTIME_SETTINGS_FILE)
+  await mkdir(opts.dataDir, { recursive: true })
+  await removeLeftoverTemps(opts.dataDir, opts.log)
+  let current: RuntimeSettings = { ...opts.initial, ...(await readPersisted(file, opts.log)) }
+  // Writes run one after another so two PATCHes cannot interleave their renames.
+  let queue: Promise<unknown> = Promise.resolve()
+
+  return {
+    file,
+    get: () => ({ ...current }),
+    update(patch) {
+      const run = queue.then(async () => {
+        const next: RuntimeSettings = { ...current }
+        for (const [k, v] of Object.entries(patch)) {
+          if (v !== undefined) (next as unknown as Record<string, unknown>)[k] = v
+        }
+        await writeAtomically(
+          opts.dataDir,
+          file,
+          JSON.stringify({ version: 1, settings: next }, null, 2) + '\n',
+        )
+        current = next
+        return { ...next }
+      })
+      queue = run.catch(() => undefined)
+      return run
+    },
+  }
+}
+
+async function readPersisted(file: string, log: Logger): Promise<Partial<RuntimeSettings>> {
+  let text: string
+  try {
+    text = await readFile(file, 'utf8')
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {}
+    throw err
+  }
+  try {
+    const doc = JSON.parse(text) as { settings?: unknown }
+    const parsed = runtimePatchSchema.safeParse(doc.settings)
+    if (!parsed.success) throw new Error(parsed.error.issues.map((i) => i.message).join('; '))
+    const out: Partial<RuntimeSettings> = {}
+    for (const [k, v] of Object.entries(parsed.data)) {
+      if (v !== undefined) (out as Record<string, unknown>)[k] = v
+    }
+    return out
+  } catch (err) {
+    // Only reachable if someone edited the file by hand: renames never leave it torn.
+    log.warn('ignoring unreadable runtime settings file; using environment values', {
+      file,
+      err,
+    })
+    return {}
+  }
+}
+
+async function writeAtomically(dir: string, file: string, content: string): Promise<void> {
+  const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}${TEMP_SUFFIX}`
+  const fh = await open(temp, 'wx', 0o600)
+  try {
+    await fh.writeFile(content, 'utf8')
+    await fh.sync()
+  } catch (err) {
+    await fh.close().catch(() => undefined)
+    await rm(temp, { force: true })
+    throw err
+  }
+  await fh.close()
+  try {
+    await rename(temp, file)
+  } catch (err) {
+    await rm(temp, { force: true })
+    throw err
+  }
+  // The rename itself lives in the directory entry; sync it so it survives a power cut.
+  const dh = await open(dir, 'r')
+  try {
+    await dh.sync()
+  } catch {
+    // Some filesystems refuse fsync on a directory; the rename is still atomic there.
+  } finally {
+    await dh.close()
+  }
+}
+
+async function removeLeftoverTemps(dir: string, log: Logger): Promise<void> {
+  const names = await readdir(dir)
+  for (const name of names) {
+    if (name.startsWith(`${RUNTIME_SETTINGS_FILE}.`) && name.endsWith(TEMP_SUFFIX)) {
+      log.warn('removing half-written runtime settings temp file (interrupted save)', { name })
+      await rm(join(dir, name), { force: true })
+    }
+  }
+}

@@ -1,0 +1,109 @@
+import type { AddressInfo } from 'node:net'
+import type { Server } from 'node:http'
+import { serve } from '@hono/node-server'
+import type { Hono } from 'hono'
+import type { Logger } from '../lib/log.ts'
+import { createOrchestratorApp } from './app.ts'
+import { createCollectorClient, type CollectorClient } from './collector-client.ts'
+import type { OrchestratorConfig } from './config.ts'
+import { createEngineClient, type EngineClient } from './engine/engine-client.ts'
+import { createEnginePoller, type EnginePoller } from './engine-poller.ts'
+import { createRuntimeSettingsStore, type RuntimeSettingsStore } from './runtime-settings.ts'
+import { createStreamStore, type StreamStore } from './streams/store.ts'
+
+export interface RunningOrchestrator {
+  app: Hono
+  store: StreamStore
+  runtime: RuntimeSettingsStore
+  engine: EngineClient
+  collector: CollectorClient
+  poller: EnginePoller
+  /** e.g. http://127.0.0.1:8000 */
+  url: string
+  port: number
+  /** Stops polling, then the listener; safe to call twice. */
+  close(): Promise<void>
+}
+
+/**
+ * Wires the orchestrator from its resolved config, starts the poller and listens. main.ts and
+ * in-process tests both start it this way.
+ *
+ * @example
+ * const orch = await startOrchestrator(loadOrchestratorConfig(), log)
+ * await orch.close()
+ */
+export async function startOrchestrator(
+  config: OrchestratorConfig,
+  log: Logger,
+): Promise<RunningOrchestrator> {
+  const intervalMs = config.COLLECT_INTERVAL_S * 1000
+  const store = createStreamStore({
+    historyMax: config.STATS_HISTORY_MAX,
+    maxStreams: config.MAX_STREAMS,
+    endedRetentionMs: config.ENDED_STREAM_RETENTION_S * 1000,
+  })
+  const runtime = await createRuntimeSettingsStore({
+    dataDir: config.DATA_DIR,
+    initial: {
+      PEER_COLLECTOR_ENABLED: config.PEER_COLLECTOR_ENABLED,
+      PEER_COLLECTOR_URL: config.PEER_COLLECTOR_URL ?? null,
+      CACHE_TTL_SECONDS: config.CACHE_TTL_SECONDS,
+    },
+    log: log.child('runtime-settings'),
+  })
+  // The stat timeout never exceeds the interval, so one cycle always ends before the next.
+  const engine = createEngineClient({
+    statTimeoutMs: Math.min(config.STAT_TIMEOUT_S * 1000, intervalMs),
+  })
+  const collector = createCollectorClient({
+    peersTimeoutMs: config.COLLECTOR_TIMEOUT_S * 1000,
+    healthTimeoutMs: config.COLLECTOR_HEALTH_TIMEOUT_S * 1000,
+  })
+  const poller = createEnginePoller({ store, engine, intervalMs, log: log.child('poller') })
+  const app = createOrchestratorApp({
+    store,
+    runtime,
+    engine,
+    collector,
+    poller,
+    log,
+    apiKey: config.API_KEY,
+  })
+
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = serve({ fetch: app.fetch, port: config.APP_PORT, hostname: config.APP_HOST }, () =>
+      resolve(s as Server),
+    ) as Server
+    s.once('error', reject)
+  })
+  poller.start()
+  const { port } = server.address() as AddressInfo
+  const host = config.APP_HOST === '0.0.0.0' ? '127.0.0.1' : config.APP_HOST
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`
+  if (!config.API_KEY) log.warn('API_KEY is not set: state-changing endpoints are open')
+
+  let closing: Promise<void> | undefined
+  return {
+    app,
+    store,
+    runtime,
+    engine,
+    collector,
+    poller,
+    url,
+    port,
+    close() {
+      closing ??= (async () => {
+        await poller.stop()
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve())
+          // Keep-alive connections would hold close() open for their idle timeout.
+          server.closeIdleConnections()
+          setTimeout(() => server.closeAllConnections(), 2000).unref()
+        })
+      })()
+      return closing
+    },
+  }
+}
