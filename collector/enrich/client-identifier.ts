@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events'
 import { classifyAddress } from '../../lib/ip.ts'
 import { handshakePeer, type HandshakeOptions, type HandshakeResult } from './peer-handshake.ts'
 import { createMemoryTtlCache, type TtlCache } from './ttl-cache.ts'
@@ -57,6 +58,8 @@ export function createClientIdentifier(options: ClientIdentifierOptions): Client
   const inFlight = new Map<string, Promise<ClientInfo>>()
   const queue: Array<() => void> = []
   const stop = new AbortController()
+  // Each running handshake listens on this one signal; the default cap of 10 would warn.
+  setMaxListeners(0, stop.signal)
   let running = 0
   const stats = { handshakes: 0, identified: 0, failed: 0, skipped_queue_full: 0 }
 

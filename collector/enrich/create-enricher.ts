@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events'
 import type { ResolvedSettings } from '../../lib/settings.ts'
 import type { Logger } from '../../lib/log.ts'
 import { classifyAddress, normalizeAddress } from '../../lib/ip.ts'
@@ -42,7 +43,11 @@ export function createPeerEnricher(options: PeerEnricherOptions): PeerEnricher {
   const { settings, log } = options
   const started = Date.now()
   const geoIp =
-    options.geoIp !== undefined ? options.geoIp : settings.GEOIP_ENABLED ? loadGeoIp() : null
+    options.geoIp !== undefined
+      ? options.geoIp
+      : settings.GEOIP_ENABLED
+        ? loadGeoIp({ ipv6: settings.GEOIP_IPV6 })
+        : null
   if (geoIp) {
     for (const db of geoIp.databases())
       if (!db.available) log?.warn('GeoIP database unavailable', { name: db.name, error: db.error })
@@ -72,6 +77,8 @@ export function createPeerEnricher(options: PeerEnricherOptions): PeerEnricher {
       })
     : null
   const stop = new AbortController()
+  // Every web lookup listens on this one signal; the default cap of 10 would warn.
+  setMaxListeners(0, stop.signal)
   const stats = { answers: 0, peers_enriched: 0, geo_cache_hits: 0, geo_offline_misses: 0 }
 
   /** Offline answer for a public address (cached); undefined when the data has no place. */

@@ -49,6 +49,8 @@ export interface GeoIpOptions {
   cityDir?: string
   /** Folder holding the ASN CSVs; default: the installed @ip-location-db/asn. */
   asnDir?: string
+  /** Load the IPv6 city database too (default true); it is the larger half. */
+  ipv6?: boolean
 }
 
 /** ip-location-db's own flat MMDB record (not MaxMind's nested one). */
@@ -147,7 +149,8 @@ export function loadGeoIp(options: GeoIpOptions = {}): GeoIp {
   const infos: GeoDatabaseInfo[] = []
   const readers: { 4?: CityReader; 6?: CityReader } = {}
 
-  for (const family of [4, 6] as const) {
+  const families = options.ipv6 === false ? ([4] as const) : ([4, 6] as const)
+  for (const family of families) {
     const info: GeoDatabaseInfo = {
       name: `DB-IP City Lite (IPv${family})`,
       package: CITY_PACKAGE,

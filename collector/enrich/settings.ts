@@ -9,7 +9,12 @@ export const ENRICH_SETTINGS = defineSettings({
   },
   GEOIP_ENABLED: {
     default: 'true',
-    doc: 'Load the offline GeoIP databases (DB-IP city lite, ASN) at start; about 170 MB of memory',
+    doc: 'Load the offline GeoIP databases (DB-IP city lite, ASN) at start; about 200 MB of memory',
+    parse: bool,
+  },
+  GEOIP_IPV6: {
+    default: 'true',
+    doc: 'Also load the IPv6 city database (about 70 MB); without it IPv6 peers get only asn/isp',
     parse: bool,
   },
   GEOIP_CACHE_TTL_SECONDS: {

@@ -104,3 +104,11 @@ test('missing databases leave lookups empty and say why', () => {
   assert.equal(none.lookup('1.1.1.1'), undefined)
   assert.ok(none.databases().every((d) => !d.available && d.error))
 })
+
+test('without the IPv6 city database, IPv6 peers still get their ASN', () => {
+  const v4only = loadGeoIp({ ipv6: false })
+  assert.equal(v4only.databases().length, 2)
+  const got = v4only.lookup('2001:4860:4860::8888')
+  assert.equal(got?.country_code, undefined)
+  assert.equal(got?.asn, geo.lookup('2001:4860:4860::8888')?.asn)
+})
