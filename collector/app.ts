@@ -1,0 +1,145 @@
+/**
+ * The collector's HTTP API, built apart from listening so tests call `app.request()`:
+ * `GET /health` and `GET /peers/{id}` (SPEC section 1). Cache and enrichment are optional
+ * plug-ins; without them answers are computed fresh and carry discovery fields only.
+ *
+ * @example
+ * const app = createCollectorApp({ registry, config, log })
+ * serve({ fetch: app.fetch, port: config.PORT })
+ */
+import { Hono } from 'hono'
+import { createErrorHandler, HttpError, notFoundJson } from '../lib/http-error.ts'
+import type { Logger } from '../lib/log.ts'
+import { parseSwarmIdentifier } from './discovery/identifier.ts'
+import type { SwarmRegistry } from './discovery/swarm-registry.ts'
+import type { PeerEnricher, PeersAnswer, PeersAnswerCache, PeerView } from './types.ts'
+
+export interface CollectorAppConfig {
+  PEER_DISCOVERY_WAIT_MS: number
+  MAX_DISCOVERY_WAIT_MS: number
+  CACHE_TTL_SECONDS: number
+  TRACKERS: string[]
+  DHT_BOOTSTRAP: Array<{ host: string; port: number }>
+}
+
+export interface CollectorAppDeps {
+  registry: SwarmRegistry
+  config: CollectorAppConfig
+  log: Logger
+  /** DHT figures for /health. */
+  dht: { nodeCount(): number; port(): number }
+  cache?: PeersAnswerCache
+  enricher?: PeerEnricher
+  version?: string
+}
+
+const startedAt = Date.now()
+
+export function createCollectorApp(deps: CollectorAppDeps) {
+  const { registry, config, log, cache, enricher } = deps
+  const app = new Hono()
+
+  app.get('/health', (c) => {
+    const cacheHealth = safeHealth(() => cache?.health(), log)
+    const enrichHealth = safeHealth(() => enricher?.health(), log)
+    return c.json({
+      ...cacheHealth,
+      ...enrichHealth,
+      status: 'ok',
+      redis_available: Boolean(cacheHealth.redis_available),
+      version: deps.version ?? '0.0.0',
+      uptime_s: Math.round((Date.now() - startedAt) / 1000),
+      dht_nodes: deps.dht.nodeCount(),
+      dht_port: deps.dht.port(),
+      dht_bootstrap: config.DHT_BOOTSTRAP.map((b) => `${b.host}:${b.port}`),
+      trackers: config.TRACKERS,
+      ...registry.health(),
+      cache_enabled: Boolean(cache),
+      enrichment_enabled: Boolean(enricher),
+    })
+  })
+
+  app.get('/peers/:id', async (c) => {
+    const raw = c.req.param('id')
+    const { infohash } = await parseSwarmIdentifier(raw)
+    const waitMs = queryInt(c.req.query('wait'), 'wait', config.MAX_DISCOVERY_WAIT_MS)
+    const maxAge = queryInt(c.req.query('max_age'), 'max_age', 86_400)
+    const wait = Math.min(waitMs ?? config.PEER_DISCOVERY_WAIT_MS, config.MAX_DISCOVERY_WAIT_MS)
+    const signal = c.req.raw.signal
+    const started = Date.now()
+
+    const compute = async (): Promise<PeersAnswer> => {
+      const snap = await registry.query(infohash, { waitMs: wait, signal })
+      const peers = await enrich(snap.peers, infohash, started + wait)
+      return {
+        acestream_id: raw,
+        infohash,
+        peers,
+        peer_count: peers.length,
+        total_peers: snap.peers.length,
+        cached_at: Math.floor(Date.now() / 1000),
+        error: snap.error,
+        seeders: snap.seeders,
+        leechers: snap.leechers,
+        sources: snap.sources,
+        discovering: snap.discovering,
+      }
+    }
+
+    // A swarm still on its first round is not cached: a half-found answer would hide the fuller
+    // one for the whole TTL. Cache only settled swarms (and keep tracking through compute()).
+    let answer: PeersAnswer
+    if (cache && registry.isSettled(infohash)) {
+      const maxAgeMs = (maxAge ?? config.CACHE_TTL_SECONDS) * 1000
+      const { value } = await cache.getOrCompute(infohash, compute, { maxAgeMs })
+      // Still tracked and asked about: keeps it from being dropped as least recently asked.
+      void registry.query(infohash, { waitMs: 0 }).catch(() => {})
+      answer = { ...value, acestream_id: raw }
+    } else {
+      answer = await compute()
+    }
+    return c.json(answer)
+  })
+
+  async function enrich(
+    peers: PeerView[],
+    infohash: string,
+    deadline: number,
+  ): Promise<PeerView[]> {
+    if (!enricher || peers.length === 0) return peers
+    // The enricher is told the deadline; the race makes sure it cannot hold the answer past it.
+    let timer: NodeJS.Timeout | undefined
+    const late = new Promise<PeerView[]>((resolve) => {
+      timer = setTimeout(() => resolve(peers), Math.max(0, deadline - Date.now()))
+    })
+    try {
+      return await Promise.race([enricher.enrich(peers, { infohash, deadline }), late])
+    } catch (err) {
+      log.warn('enrichment failed', { err })
+      return peers
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+
+  app.notFound(notFoundJson)
+  app.onError(createErrorHandler((err) => log.error('unhandled error', { err })))
+  return app
+}
+
+/** Optional non-negative integer query parameter, at most `max`; bad text is a 400. */
+function queryInt(raw: string | undefined, name: string, max: number): number | undefined {
+  if (raw === undefined || raw === '') return undefined
+  if (!/^\d+$/.test(raw))
+    throw new HttpError(400, `invalid ${name}`, `expected a non-negative integer, got "${raw}"`)
+  return Math.min(Number(raw), max)
+}
+
+function safeHealth(fn: () => Record<string, unknown> | undefined, log: Logger) {
+  try {
+    return fn() ?? {}
+  } catch (err) {
+    log.warn('health figure failed', { err })
+    return {}
+  }
+}

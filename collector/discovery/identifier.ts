@@ -1,0 +1,73 @@
+/**
+ * Turns the `/peers/{id}` path parameter into a swarm infohash. Accepts a 40-hex infohash, a
+ * 32-char base32 infohash or a (URL-encoded) magnet URI, parsed with parse-torrent; anything else
+ * is a 400 that says what was wrong.
+ *
+ * @example
+ * await parseSwarmIdentifier('magnet%3A%3Fxt%3Durn%3Abtih%3A...') // { infohash: '...' }
+ */
+import parseTorrent from 'parse-torrent'
+import { HttpError } from '../../lib/http-error.ts'
+
+export interface SwarmIdentifier {
+  /** Lowercase 40-hex v1 infohash. */
+  infohash: string
+  /** How the caller gave it. */
+  kind: 'hex' | 'base32' | 'magnet'
+}
+
+const HEX = /^[0-9a-f]{40}$/i
+const BASE32 = /^[a-z2-7]{32}$/i
+const MAX_IDENTIFIER_LENGTH = 4096
+
+function invalid(detail: string): HttpError {
+  return new HttpError(400, 'invalid identifier', detail)
+}
+
+/** Parses a swarm identifier; throws a 400 HttpError naming the problem. */
+export async function parseSwarmIdentifier(raw: string): Promise<SwarmIdentifier> {
+  if (raw.length > MAX_IDENTIFIER_LENGTH)
+    throw invalid(`identifier is ${raw.length} characters long, at most ${MAX_IDENTIFIER_LENGTH}`)
+  let id = raw.trim()
+  // Hono decodes the path once; a magnet that was encoded twice still arrives encoded.
+  if (/^magnet%3A/i.test(id)) {
+    try {
+      id = decodeURIComponent(id)
+    } catch {
+      throw invalid('magnet URI is not valid URL encoding')
+    }
+  }
+  if (id === '') throw invalid('identifier is empty')
+
+  const kind: SwarmIdentifier['kind'] | undefined = HEX.test(id)
+    ? 'hex'
+    : BASE32.test(id)
+      ? 'base32'
+      : /^magnet:/i.test(id)
+        ? 'magnet'
+        : undefined
+  if (!kind)
+    throw invalid(
+      `expected a 40-hex infohash, a 32-char base32 infohash or a magnet URI, got "${preview(id)}"`,
+    )
+  if (kind === 'magnet') id = 'magnet:' + id.slice('magnet:'.length) // parse-torrent wants lowercase
+
+  let infohash: string | undefined
+  try {
+    infohash = (await parseTorrent(id)).infoHash
+  } catch {
+    infohash = undefined
+  }
+  if (!infohash || !HEX.test(infohash)) {
+    throw invalid(
+      kind === 'magnet'
+        ? 'magnet URI has no valid "xt=urn:btih:" infohash (40 hex or 32 base32 characters)'
+        : `could not read an infohash from "${preview(id)}"`,
+    )
+  }
+  return { infohash: infohash.toLowerCase(), kind }
+}
+
+function preview(s: string): string {
+  return s.length > 60 ? `${s.slice(0, 57)}...` : s
+}

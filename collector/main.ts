@@ -1,0 +1,60 @@
+// Collector entry: read config, build, listen, stop cleanly on SIGTERM/SIGINT.
+import { serve } from '@hono/node-server'
+import { createLogger } from '../lib/log.ts'
+import { ConfigError } from '../lib/settings.ts'
+import { loadCollectorConfig, type CollectorConfig } from './config.ts'
+import { createCollectorService } from './service.ts'
+
+let config: CollectorConfig
+try {
+  config = loadCollectorConfig(process.env)
+} catch (err) {
+  if (!(err instanceof ConfigError)) throw err
+  process.stderr.write(`collector: ${err.message}\n`)
+  process.exit(2)
+}
+
+const log = createLogger('collector', config.LOG_LEVEL)
+const service = createCollectorService(config, { log })
+try {
+  await service.start()
+} catch (err) {
+  log.error('cannot start the DHT node', {
+    err,
+    DHT_HOST: config.DHT_HOST,
+    DHT_PORT: config.DHT_PORT,
+  })
+  await service.close()
+  process.exit(1)
+}
+
+const server = serve(
+  { fetch: service.app.fetch, port: config.PORT, hostname: config.HOST },
+  (info) => log.info('collector listening', { host: config.HOST, port: info.port }),
+)
+server.on('error', async (err) => {
+  log.error('cannot listen', { err, HOST: config.HOST, PORT: config.PORT })
+  await service.close()
+  process.exit(1)
+})
+
+// Shutdown budget: trackers get their `stopped` announce, then everything is closed.
+const SHUTDOWN_TIMEOUT_MS = 5000
+let stopping = false
+async function shutdown(signal: string) {
+  if (stopping) return
+  stopping = true
+  log.info('shutting down', { signal })
+  const force = setTimeout(() => {
+    log.warn('shutdown took too long; exiting')
+    process.exit(1)
+  }, SHUTDOWN_TIMEOUT_MS)
+  force.unref()
+  server.close()
+  if ('closeAllConnections' in server) server.closeAllConnections()
+  await service.close()
+  clearTimeout(force)
+  process.exit(0)
+}
+process.on('SIGTERM', () => void shutdown('SIGTERM'))
+process.on('SIGINT', () => void shutdown('SIGINT'))
