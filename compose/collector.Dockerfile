@@ -1,0 +1,54 @@
+# syntax=docker/dockerfile:1
+# Peer collector image: distroless Node runtime, non-root, with redis-server for the bundled
+# cache and the offline GeoIP databases (npm packages under node_modules/@ip-location-db).
+# Build from the repository root:  docker build -f compose/collector.Dockerfile .
+
+# The runtime base is named first so the redis stage can look inside it (see below).
+FROM gcr.io/distroless/nodejs20-debian12:nonroot AS runtime-base
+
+# ---- production node_modules (tsx is a runtime dependency: it runs the TypeScript) -----------
+FROM node:20-bookworm-slim AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+# package.json overrides webrtc-polyfill with this local stub, so it must exist before `npm ci`.
+COPY stubs ./stubs
+RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
+
+# ---- redis-server and exactly the shared libraries it needs -----------------------------------
+# Debian 12 like the runtime, so the libraries match the runtime's glibc. Paths come from `ldd`
+# on the build machine's architecture, never a hard-coded x86_64 directory (the original image
+# broke on arm64 that way). Libraries the distroless base already ships are not copied, so the
+# base's own glibc, OpenSSL and libstdc++ stay untouched.
+FROM debian:bookworm-slim AS redis
+RUN apt-get update \
+  && apt-get install -y --no-install-recommends redis-server \
+  && rm -rf /var/lib/apt/lists/*
+COPY --from=runtime-base / /distroless/
+RUN set -eu; \
+  mkdir -p /out/usr/bin; \
+  cp /usr/bin/redis-server /out/usr/bin/redis-server; \
+  for lib in $(ldd /usr/bin/redis-server | grep -o '/[^ ]*'); do \
+    if [ ! -e "/distroless$lib" ]; then \
+      mkdir -p "/out$(dirname "$lib")"; \
+      cp -L "$lib" "/out$lib"; \
+    fi; \
+  done; \
+  ls -lR /out
+
+# ---- runtime ----------------------------------------------------------------------------------
+FROM runtime-base
+WORKDIR /app
+COPY --from=redis /out/ /
+COPY --from=deps /app/node_modules ./node_modules
+COPY package.json tsconfig.json ./
+COPY lib ./lib
+COPY collector ./collector
+ENV NODE_ENV=production \
+  PORT=8080 \
+  DHT_PORT=6881
+EXPOSE 8080/tcp 6881/udp 6881/tcp
+USER nonroot
+# No shell in the image: the health check is a one-line Node script.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
+  CMD ["/nodejs/bin/node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+ENTRYPOINT ["/nodejs/bin/node", "--import", "tsx", "collector/main.ts"]
