@@ -25,7 +25,7 @@ const httpUrl = z
 /** Body of `PATCH /config/runtime`: any subset; unknown keys are an error so typos show. */
 export const runtimePatchSchema = z.strictObject({
   PEER_COLLECTOR_ENABLED: z.boolean().optional(),
-  PEER_COLLECTOR_URL: z.union([httpUrl, z.null()]).optional(),
+  PEER_COLLECTOR_URL: httpUrl.nullable().optional(),
   CACHE_TTL_SECONDS: z.number().int().min(0).max(86400).optional(),
 })
 export type RuntimePatch = z.infer<typeof runtimePatchSchema>
