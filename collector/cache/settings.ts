@@ -28,4 +28,14 @@ export const CACHE_SETTINGS = defineSettings({
     doc: 'With no Redis configured, start a private redis-server on loopback (if the binary exists)',
     parse: bool,
   },
+  REDIS_SERVER_BIN: {
+    default: 'redis-server',
+    doc: 'The redis-server executable for BUNDLED_REDIS (a bare name is looked up on PATH)',
+    parse: text,
+  },
+  BUNDLED_REDIS_MAX_MEMORY_MB: {
+    default: '64',
+    doc: 'Memory cap of the bundled redis-server (MB); least recently used keys are evicted',
+    parse: int({ min: 1, max: 65536 }),
+  },
 })

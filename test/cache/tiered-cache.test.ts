@@ -4,13 +4,11 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { z } from 'zod'
-import { createClient } from 'redis'
 import { createTieredCache, fromSchema, type TieredCache } from '../../lib/cache/tiered-cache.ts'
 import { createRedisTier } from '../../lib/cache/redis-tier.ts'
 import { createRedisConnection } from '../../lib/redis/redis-connection.ts'
 import { startRedisServer, type TestRedisServer } from '../helpers/redis-server.ts'
-
-type After = { after(fn: () => Promise<void> | void): void }
+import { rawRedis, until, type After } from './support.ts'
 
 const Answer = z.object({ id: z.string(), n: z.number() })
 type Answer = z.infer<typeof Answer>
@@ -37,14 +35,6 @@ async function cacheOn(t: After, server: TestRedisServer | null, ttlMs = 30_000)
   return cache
 }
 
-async function until(what: string, check: () => boolean | Promise<boolean>, ms = 10_000) {
-  const deadline = Date.now() + ms
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 50))
-  }
-}
-
 test('a value is computed once, then served from memory, then from Redis once memory is cleared', async (t) => {
   const server = await startRedisServer(t)
   const cache = await cacheOn(t, server)
@@ -54,7 +44,8 @@ test('a value is computed once, then served from memory, then from Redis once me
     value: { id: 'a', n: 1 },
     from: 'memory',
   })
-  await until('redis write', () => cache.health().redis_available)
+  const raw = await rawRedis(t, server.url)
+  await until('redis write', async () => (await raw.exists('peer-insight:v1:answers:a')) === 1)
   cache.clearMemory()
   assert.deepEqual(await cache.getOrCompute('a', c.compute('a')), {
     value: { id: 'a', n: 1 },
@@ -74,10 +65,7 @@ test('a second cache sharing the Redis answers without computing', async (t) => 
   const c = counter()
   await first.getOrCompute('shared', c.compute('shared'))
   // The write to Redis does not hold up the answer; wait until it has landed.
-  const raw = createClient({ url: server.url })
-  raw.on('error', () => {})
-  await raw.connect()
-  t.after(() => raw.destroy())
+  const raw = await rawRedis(t, server.url)
   await until(
     'value in redis',
     async () => (await raw.exists('peer-insight:v1:answers:shared')) === 1,
@@ -183,10 +171,7 @@ test('the memory tier is bounded by size', async (t) => {
 test('corrupted or foreign values in Redis are misses, not crashes', async (t) => {
   const server = await startRedisServer(t)
   const cache = await cacheOn(t, server)
-  const raw = createClient({ url: server.url })
-  raw.on('error', () => {})
-  await raw.connect()
-  t.after(() => raw.destroy())
+  const raw = await rawRedis(t, server.url)
   const key = (k: string) => `peer-insight:v1:answers:${k}`
   await raw.set(key('garbage'), '{not json')
   await raw.set(key('wrong-shape'), JSON.stringify({ at: Date.now(), value: { id: 7 } }))
