@@ -44,7 +44,11 @@ test('the right key passes as Bearer or X-API-KEY, and reads need none', async (
   const orch = await startTestOrchestrator({ API_KEY: KEY })
   t.after(() => orch.close())
   for (const [method, path, body] of STATE_CHANGING) {
-    for (const headers of [{ authorization: `Bearer ${KEY}` }, { 'x-api-key': KEY }]) {
+    const keyed: Array<Record<string, string>> = [
+      { authorization: `Bearer ${KEY}` },
+      { 'x-api-key': KEY },
+    ]
+    for (const headers of keyed) {
       const res = await fetch(`${orch.url}${path}`, {
         method,
         headers: { 'content-type': 'application/json', ...headers },
