@@ -1,4 +1,5 @@
 import { setMaxListeners } from 'node:events'
+import { LRUCache } from 'lru-cache'
 import { classifyAddress } from '../../lib/ip.ts'
 import { handshakePeer, type HandshakeOptions, type HandshakeResult } from './peer-handshake.ts'
 import { createMemoryTtlCache, type TtlCache } from './ttl-cache.ts'
@@ -30,6 +31,8 @@ export interface ClientIdentifierOptions {
   /** Handshakes waiting for a slot at most; more are skipped until the queue drains. */
   maxQueued?: number
   cache?: TtlCache<ClientInfo>
+  /** Largest torrent metadata fetched to learn the piece count (default 1 MiB; 0 = never). */
+  maxMetadataBytes?: number
   /** Replaceable for tests; the real one talks BitTorrent over TCP. */
   handshake?: (o: HandshakeOptions) => Promise<HandshakeResult>
 }
@@ -56,6 +59,9 @@ export function createClientIdentifier(options: ClientIdentifierOptions): Client
   const handshake = options.handshake ?? handshakePeer
   const maxQueued = options.maxQueued ?? options.concurrency * 16
   const inFlight = new Map<string, Promise<ClientInfo>>()
+  // Piece count per swarm, learnt once from a peer's verified metadata (needed for progress).
+  const pieceCounts = new LRUCache<string, number>({ max: 1000 })
+  const maxMetadataBytes = options.maxMetadataBytes ?? 1 << 20
   const queue: Array<() => void> = []
   const stop = new AbortController()
   // Each running handshake listens on this one signal; the default cap of 10 would warn.
@@ -82,7 +88,10 @@ export function createClientIdentifier(options: ClientIdentifierOptions): Client
             infohash,
             timeoutMs: options.timeoutMs,
             signal: stop.signal,
+            pieceCount: pieceCounts.get(infohash),
+            fetchMetadataMaxBytes: maxMetadataBytes,
           })
+          if (r.ok && r.piece_count) pieceCounts.set(infohash, r.piece_count)
           const info: ClientInfo = r.ok
             ? { ok: true, client: r.client, client_version: r.client_version, progress: r.progress }
             : { ok: false }
@@ -152,6 +161,7 @@ export function createClientIdentifier(options: ClientIdentifierOptions): Client
       running,
       queued: queue.length,
       cached: cache.size,
+      swarms_with_piece_count: pieceCounts.size,
       ...stats,
     }),
     close() {

@@ -2,6 +2,7 @@ import { connect, type Socket } from 'node:net'
 import { randomBytes } from 'node:crypto'
 import Wire from 'bittorrent-protocol'
 import peerid from 'bittorrent-peerid'
+import { createMetadataExtension } from './metadata-fetch.ts'
 
 /**
  * One short BitTorrent conversation with a peer: TCP connect, handshake, and (where the peer
@@ -22,6 +23,8 @@ export interface HandshakeOptions {
   signal?: AbortSignal
   /** Pieces in the torrent when known; needed to turn a bitfield into a percentage. */
   pieceCount?: number
+  /** Without `pieceCount`, ask the peer for the metadata (BEP 9) up to this size to learn it. */
+  fetchMetadataMaxBytes?: number
 }
 
 export type HandshakeResult =
@@ -35,6 +38,8 @@ export type HandshakeResult =
       progress?: number
       /** Metadata size the peer announced (BEP 9), if any. */
       metadata_size?: number
+      /** Pieces in the torrent, learnt from the peer's verified metadata. */
+      piece_count?: number
     }
   | { ok: false; reason: 'refused' | 'timeout' | 'closed' | 'wrong-swarm' | 'aborted' }
 
@@ -104,6 +109,9 @@ export function handshakePeer(options: HandshakeOptions): Promise<HandshakeResul
     let settled = false
     let handshook = false
     let settleTimer: NodeJS.Timeout | undefined
+    let settleElapsed = false
+    let metadataPending = false
+    let pieceCount = options.pieceCount
     const seen: { haveAll?: boolean; haveNone?: boolean; bitfield?: Uint8Array } = {}
     let result: Extract<HandshakeResult, { ok: true }> | undefined
 
@@ -120,7 +128,7 @@ export function handshakePeer(options: HandshakeOptions): Promise<HandshakeResul
 
     const complete = () => {
       if (!result) return
-      const progress = piecesToProgress(seen, options.pieceCount)
+      const progress = piecesToProgress(seen, pieceCount)
       if (progress !== undefined) result.progress = progress
       finish(result)
     }
@@ -135,11 +143,13 @@ export function handshakePeer(options: HandshakeOptions): Promise<HandshakeResul
     )
     timer.unref()
 
-    // Done once everything the peer volunteers right after the handshake has arrived.
+    // Done once everything the peer volunteers right after the handshake has arrived, or the
+    // settle time is over; a metadata fetch under way may use the rest of the timeout.
     const maybeDone = () => {
+      if (!handshook || metadataPending) return
       const extDone = !wire?.peerExtensions.extended || result?.client_version !== undefined
       const piecesDone = seen.haveAll || seen.haveNone || seen.bitfield
-      if (handshook && extDone && piecesDone) complete()
+      if (settleElapsed || (extDone && piecesDone)) complete()
     }
 
     socket = connect({ host: options.ip, port: options.port })
@@ -155,6 +165,19 @@ export function handshakePeer(options: HandshakeOptions): Promise<HandshakeResul
       const w = (wire = new Wire('tcpOutgoing'))
       w.on('error', () => (handshook ? complete() : finish({ ok: false, reason: 'closed' })))
       w.extendedHandshake = {}
+      if (pieceCount === undefined && options.fetchMetadataMaxBytes)
+        w.use(
+          createMetadataExtension({
+            infohash: options.infohash,
+            maxBytes: options.fetchMetadataMaxBytes,
+            onStart: () => (metadataPending = true),
+            onDone: (n) => {
+              metadataPending = false
+              if (n !== undefined && result) result.piece_count = pieceCount = n
+              maybeDone()
+            },
+          }),
+        )
       socket.pipe(w).pipe(socket)
       w.on('handshake', (infoHash: string) => {
         if (infoHash.toLowerCase() !== options.infohash.toLowerCase())
@@ -163,7 +186,10 @@ export function handshakePeer(options: HandshakeOptions): Promise<HandshakeResul
         result = { ok: true }
         const client = w.peerIdBuffer ? describePeerId(w.peerIdBuffer) : undefined
         if (client) result.client = client
-        settleTimer = setTimeout(complete, SETTLE_MS)
+        settleTimer = setTimeout(() => {
+          settleElapsed = true
+          maybeDone()
+        }, SETTLE_MS)
         settleTimer.unref()
         maybeDone()
       })

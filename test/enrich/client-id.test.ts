@@ -9,7 +9,8 @@ import { ENRICH_SETTINGS } from '../../collector/enrich/settings.ts'
 import { createPeerEnricher } from '../../collector/enrich/create-enricher.ts'
 import { piecesToProgress } from '../../collector/enrich/peer-handshake.ts'
 import type { PeerEnricher, SwarmPeer } from '../../collector/types.ts'
-import { startBtPeer, type BtPeer } from '../helpers/bt-peer.ts'
+import { makeTorrentInfo, serveBtPeer, startBtPeer, type BtPeer } from '../helpers/bt-peer.ts'
+import { createLocalSwarm } from '../helpers/local-swarm.ts'
 
 const INFOHASH = 'c0ffee'.padEnd(40, '0')
 const now = new Date().toISOString()
@@ -161,4 +162,78 @@ test('progress is reported only when it is known exactly', () => {
   assert.equal(piecesToProgress({ bitfield: new Uint8Array([0xf0, 0x00]) }, 10), 40)
   // A bitfield whose length does not fit the piece count is not trusted.
   assert.equal(piecesToProgress({ bitfield: new Uint8Array([0xff]) }, 9), undefined)
+})
+
+test('a bitfield becomes progress once the swarm metadata, verified, gives the piece count', async (t) => {
+  const torrent = makeTorrentInfo(1000) // 20 000 bytes of metadata: two ut_metadata blocks
+  const bits = new Uint8Array(125)
+  bits.fill(0xff, 0, 25) // 200 of 1000 pieces
+  const other = makeTorrentInfo(8) // metadata that does not hash to the infohash
+  const honest = await startBtPeer({
+    host: '127.0.0.6',
+    peerId: '-TR4060-',
+    version: 'Transmission 4.0.6',
+    metadata: torrent.info,
+    pieces: { bitfield: bits },
+  })
+  const liar = await startBtPeer({
+    host: '127.0.0.7',
+    peerId: '-TR4060-',
+    version: 'Transmission 4.0.6',
+    metadata: other.info,
+    pieces: { bitfield: bits },
+  })
+  t.after(() => Promise.all([honest.close(), liar.close()]).then(() => {}))
+
+  const liarFirst = enricherFor()
+  t.after(() => liarFirst.close())
+  const [fromLiar] = await liarFirst.enrich([asPeer(liar)], {
+    infohash: torrent.infohash,
+    deadline: Date.now() + 5000,
+  })
+  assert.equal(fromLiar?.client, 'Transmission 4.06')
+  assert.equal(fromLiar?.progress, undefined)
+
+  const enricher = enricherFor()
+  t.after(() => enricher.close())
+  const [view] = await enricher.enrich([asPeer(honest)], {
+    infohash: torrent.infohash,
+    deadline: Date.now() + 5000,
+  })
+  assert.equal(view?.progress, 20)
+})
+
+test('on a local swarm, peers that accept handshakes get a client and a silent one does not', async (t) => {
+  let silentIp: string | undefined
+  const swarm = await createLocalSwarm({
+    peers: 4,
+    mode: 'tracker',
+    dhtNodes: 1,
+    onConnection: (socket, peer) => {
+      if (peer.ip === silentIp) return // accepts, never answers
+      serveBtPeer(socket, {
+        peerId: peer.seeder ? '-qB4620-' : '-TR4060-',
+        version: peer.seeder ? 'qBittorrent/4.6.2' : 'Transmission 4.0.6',
+        pieces: peer.seeder ? { haveAll: true } : { haveNone: true },
+      })
+    },
+  })
+  t.after(() => swarm.close())
+  silentIp = swarm.peers[0]?.ip
+  const enricher = enricherFor({ CLIENT_ID_TIMEOUT_MS: '1000' })
+  t.after(() => enricher.close())
+
+  const out = await enricher.enrich(
+    swarm.peers.map((p) => asPeer({ host: p.ip, port: p.port })),
+    {
+      infohash: swarm.infohash,
+      deadline: Date.now() + 5000,
+    },
+  )
+  assert.equal(out[0]?.client, undefined)
+  swarm.peers.slice(1).forEach((p, i) => {
+    const view = out[i + 1]
+    assert.equal(view?.client, p.seeder ? 'qBittorrent 4.6.2' : 'Transmission 4.06', p.ip)
+    assert.equal(view?.progress, p.seeder ? 100 : 0, p.ip)
+  })
 })

@@ -1,4 +1,6 @@
 import { createServer, type Server, type Socket } from 'node:net'
+import { createHash, randomBytes } from 'node:crypto'
+import bencode from 'bencode'
 import Wire from 'bittorrent-protocol'
 
 /**
@@ -18,6 +20,8 @@ export interface BtPeerOptions {
   version?: string
   /** What to announce after the handshake. */
   pieces?: { haveAll: true } | { haveNone: true } | { bitfield: Uint8Array }
+  /** Bencoded info dictionary to serve over ut_metadata (BEP 9); see makeTorrentInfo. */
+  metadata?: Uint8Array
   /** Accept connections and never say anything. */
   silent?: boolean
 }
@@ -43,6 +47,10 @@ export function serveBtPeer(socket: Socket, options: BtPeerOptions = {}): void {
   wire.on('error', () => socket.destroy())
   socket.pipe(wire).pipe(socket)
   if (options.version !== undefined) wire.extendedHandshake = { v: options.version }
+  if (options.metadata) {
+    wire.extendedHandshake.metadata_size = options.metadata.length
+    wire.use(metadataServer(options.metadata))
+  }
   wire.on('handshake', (infoHash: string) => {
     const p = options.pieces
     // The fast extension (BEP 6) is needed for have_all / have_none.
@@ -83,5 +91,34 @@ export async function startBtPeer(options: BtPeerOptions = {}): Promise<BtPeer> 
         for (const s of sockets) s.destroy()
         server.close(() => resolve())
       }),
+  }
+}
+
+/** A v1 info dictionary with `pieceCount` pieces, bencoded, and its infohash. */
+export function makeTorrentInfo(pieceCount: number): { info: Uint8Array; infohash: string } {
+  const info = bencode.encode({
+    length: pieceCount * 16384,
+    name: 'test-stream',
+    'piece length': 16384,
+    pieces: randomBytes(20 * pieceCount),
+  })
+  return { info, infohash: createHash('sha1').update(info).digest('hex') }
+}
+
+/** Serves `metadata` in 16 KiB blocks to ut_metadata requests. */
+function metadataServer(metadata: Uint8Array) {
+  return class MetadataServer {
+    constructor(private readonly wire: Wire) {}
+    get name(): string {
+      return 'ut_metadata'
+    }
+    onMessage(buf: Uint8Array): void {
+      const msg = bencode.decode(buf) as { msg_type?: number; piece?: number } | null
+      const piece = msg?.piece
+      if (msg?.msg_type !== 0 || typeof piece !== 'number') return
+      const block = metadata.subarray(piece * 16384, (piece + 1) * 16384)
+      const head = bencode.encode({ msg_type: 1, piece, total_size: metadata.length })
+      this.wire.extended('ut_metadata', Buffer.concat([head, block]))
+    }
   }
 }
