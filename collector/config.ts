@@ -97,7 +97,7 @@ export const DISCOVERY_SETTINGS = defineSettings({
   SWARM_REFRESH_SECONDS: {
     default: '120',
     doc: 'How often a tracked swarm re-announces and re-runs its DHT lookup (seconds)',
-    parse: int({ min: 5, max: 86_400 }),
+    parse: int({ min: 1, max: 86_400 }),
   },
   SWARM_IDLE_SECONDS: {
     default: '1800',
