@@ -16,8 +16,8 @@ RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
 
 # ---- redis-server and exactly the shared libraries it needs -----------------------------------
 # Debian 12 like the runtime, so the libraries match the runtime's glibc. Paths come from `ldd`
-# on the build machine's architecture, never a hard-coded x86_64 directory (the original image
-# broke on arm64 that way). Libraries the distroless base already ships are not copied, so the
+# in the image being built, never a hard-coded architecture directory (the original image
+# copied its libraries to one and so could not work on other architectures). Libraries the distroless base already ships are not copied, so the
 # base's own glibc, OpenSSL and libstdc++ stay untouched.
 FROM debian:bookworm-slim AS redis
 RUN apt-get update \
