@@ -86,10 +86,11 @@ export function createCollectorApp(deps: CollectorAppDeps) {
       }
     }
 
-    // A swarm still on its first round is not cached: a half-found answer would hide the fuller
-    // one for the whole TTL. Cache only settled swarms (and keep tracking through compute()).
+    // A swarm still on its first round is not kept by the cache (answers with `discovering`
+    // are not stored: a half-found answer would hide the fuller one for the whole TTL), but a
+    // settled answer another collector stored in the shared Redis is served at once.
     let answer: PeersAnswer
-    if (cache && registry.isSettled(infohash)) {
+    if (cache) {
       const maxAgeMs = (maxAge ?? config.CACHE_TTL_SECONDS) * 1000
       const { value } = await cache.getOrCompute(infohash, compute, { maxAgeMs })
       // Still tracked and asked about: keeps it from being dropped as least recently asked.

@@ -2,6 +2,7 @@
 import { serve } from '@hono/node-server'
 import { createLogger } from '../lib/log.ts'
 import { ConfigError } from '../lib/settings.ts'
+import { createCollectorCache, type CollectorCache } from './cache/create-collector-cache.ts'
 import { loadCollectorConfig, type CollectorConfig } from './config.ts'
 import { createCollectorService } from './service.ts'
 
@@ -15,7 +16,16 @@ try {
 }
 
 const log = createLogger('collector', config.LOG_LEVEL)
-const service = createCollectorService(config, { log })
+// Redis (REST, redis:// or the bundled redis-server) or memory only; the service closes it.
+let cache: CollectorCache
+try {
+  cache = await createCollectorCache(config, { log })
+} catch (err) {
+  if (!(err instanceof ConfigError)) throw err
+  process.stderr.write(`collector: ${err.message}\n`)
+  process.exit(2)
+}
+const service = createCollectorService(config, { log, cache })
 try {
   await service.start()
 } catch (err) {

@@ -62,7 +62,10 @@ export interface PeerEnricher {
   close(): Promise<void>
 }
 
-/** Answer cache for `/peers`; `maxAgeMs` bounds how old a cached answer may be. */
+/**
+ * Answer cache for `/peers`; `maxAgeMs` bounds how old a cached answer may be. An answer with
+ * `discovering: true` (first lookup still running) is returned but not kept.
+ */
 export interface PeersAnswerCache {
   getOrCompute(
     key: string,

@@ -35,13 +35,14 @@ export interface SharedCacheOptions<T> {
   validate: CacheValidator<T>
   maxEntries?: number
   maxSizeBytes?: number
+  cacheable?: (value: T) => boolean
 }
 
 export interface CollectorCache extends PeersAnswerCache {
   readonly redisMode: RedisMode
   /**
    * A cache sharing this Redis (and its availability), e.g. per-address geolocation for
-   * enrichment. Its figures appear in `health()` under `name`.
+   * enrichment. Its figures appear in `health()` under `cache.<name>`.
    */
   createCache<T>(options: SharedCacheOptions<T>): TieredCache<T>
   /** Per-address geolocation, 1 h, named `geolocation`. */
@@ -126,6 +127,9 @@ export async function createCollectorCache(
     name: 'peers',
     ttlMs: config.CACHE_TTL_SECONDS * 1000,
     validate: validatePeersAnswer,
+    // A swarm still on its first lookup has a partial list: serve it, but do not keep it for
+    // the TTL (nor share it through Redis) when a fuller one is seconds away.
+    cacheable: (answer) => answer.discovering !== true,
     maxEntries: 2000,
     maxSizeBytes: 64 * 1024 * 1024,
   })
@@ -147,9 +151,9 @@ export async function createCollectorCache(
       for (const cache of caches.values()) cache.clearMemory()
     },
     health() {
+      // /health spreads this: `redis_available` at the top, the details under `cache`.
       const redis = tier?.stats()
-      const out: Record<string, unknown> = {
-        redis_available: tier?.available ?? false,
+      const figures: Record<string, unknown> = {
         redis: {
           mode,
           target: connection?.label ?? null,
@@ -160,8 +164,8 @@ export async function createCollectorCache(
           unavailable_since: redis?.redis_unavailable_since ?? null,
         },
       }
-      for (const [name, cache] of caches) out[name] = tierFigures(cache.health())
-      return out
+      for (const [name, cache] of caches) figures[name] = tierFigures(cache.health())
+      return { redis_available: tier?.available ?? false, cache: figures }
     },
     async close() {
       if (closed) return

@@ -13,6 +13,8 @@ export interface TieredCacheOptions<T> {
   ttlMs: number
   /** Checks every value read from Redis; a value it rejects is a miss. */
   validate: CacheValidator<T>
+  /** A computed value this rejects is returned but kept in neither tier (e.g. a partial answer). */
+  cacheable?: (value: T) => boolean
   /** Memory bound by count (default 1000). */
   maxEntries?: number
   /** Memory bound by size, counted as JSON characters (default 32 MiB). */
@@ -149,6 +151,8 @@ export function createTieredCache<T>(options: TieredCacheOptions<T>): TieredCach
     counts.misses++
     const value = await compute()
     const at = Date.now()
+    if (options.cacheable && !options.cacheable(value))
+      return { value, at, from: 'computed' as const }
     remember(key, value, at)
     if (tier && ttlMs > 0) void tier.set(prefix + key, { at, value }, ttlMs)
     return { value, at, from: 'computed' as const }
