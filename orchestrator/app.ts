@@ -6,6 +6,7 @@ import { createApiKeyGuard } from './auth.ts'
 import type { CollectorClient } from './collector-client.ts'
 import type { EngineClient } from './engine/engine-client.ts'
 import type { EnginePoller } from './engine-poller.ts'
+import { createPanel, createPanelData } from './panel/index.ts'
 import { createEventRoutes } from './routes/events.ts'
 import { createRuntimeConfigRoutes } from './routes/runtime-config.ts'
 import { createStreamRoutes } from './routes/streams.ts'
@@ -72,5 +73,15 @@ export function createOrchestratorApp(deps: OrchestratorDeps): Hono {
   app.route('/', createEventRoutes(deps))
   app.route('/', createStreamRoutes(deps))
   app.route('/', createRuntimeConfigRoutes(deps))
+  // The dashboard (/, /panel/*): pages read the stores directly and peers through this app.
+  app.route(
+    '/',
+    createPanel({
+      data: createPanelData({ store: deps.store, runtime: deps.runtime, api: app }),
+      apiKeyRequired: Boolean(deps.apiKey),
+      refreshMs: deps.poller.status().interval_ms,
+      log: deps.log.child('panel'),
+    }),
+  )
   return app
 }

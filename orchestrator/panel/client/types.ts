@@ -1,0 +1,40 @@
+/**
+ * The JSON shapes the panel reads from the orchestrator API (reference B4, B5, B6). Browser-safe:
+ * islands import these, so nothing here may pull in Node code.
+ */
+import type { PeerView } from '../../../collector/types.ts'
+import type { StatSnapshot, StreamState } from '../../streams/types.ts'
+
+/** One row of `GET /streams` (speeds in KB/s as the engine reports them, totals in bytes). */
+export type StreamView = StreamState
+
+export type { StatSnapshot }
+
+export type PeerRow = Partial<PeerView> & { ip: string; port: number }
+
+/** `GET /streams/{id}/peers`: the collector's answer plus `stream_id`. */
+export interface StreamPeers {
+  stream_id: string
+  infohash: string | null
+  peers: PeerRow[]
+  peer_count: number
+  total_peers?: number
+  cached_at?: number
+  error?: string | null
+  discovering?: boolean
+  seeders?: number | null
+  leechers?: number | null
+}
+
+/** What a failed API call said: the service's `{ error, detail }` plus the HTTP status. */
+export interface ApiProblem {
+  status: number
+  error: string
+  detail?: string
+}
+
+/** A peers tab's content: the answer, or the reason there is none. */
+export type PeersResult = { ok: true; value: StreamPeers } | { ok: false; problem: ApiProblem }
+
+/** `GET /config/runtime`. */
+export type { RuntimeSettings } from '../../runtime-settings.ts'

@@ -1,0 +1,150 @@
+/**
+ * The dashboard: server-rendered pages under `/panel` with hydrated Preact islands, and their
+ * content-hashed assets. Mounted on the orchestrator's app; the API keeps its root paths.
+ *
+ * @example
+ * app.route('/', createPanel({ data: createPanelData({ store, runtime, api: app }) }))
+ */
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { Hono, type Context } from 'hono'
+import { h } from 'preact'
+import { renderToString } from 'preact-render-to-string'
+import { HttpError } from '../../lib/http-error.ts'
+import { createLogger, type Logger } from '../../lib/log.ts'
+import App from '../../routes/_app.tsx'
+import ErrorPage, { type ErrorData } from '../../routes/_error.tsx'
+import * as settingsRoute from '../../routes/settings.tsx'
+import * as streamsRoute from '../../routes/streams.tsx'
+import { ASSET_PREFIX, createAssets, type Assets, type PageAssets } from './assets.ts'
+import type { PanelData } from './data.ts'
+import { createIslandScope, renderWithIslands, serializeIslandProps } from './island.tsx'
+import type { PanelOptions, RouteModule } from './route.ts'
+
+export { createPanelData, type PanelData } from './data.ts'
+
+const HERE = dirname(fileURLToPath(import.meta.url))
+const ROOT = join(HERE, '..', '..')
+
+export interface PanelDeps extends Partial<PanelOptions> {
+  data: PanelData
+  log?: Logger
+  /** Minify the browser bundle (default true). */
+  minify?: boolean
+}
+
+const MIN_REFRESH_MS = 1000
+const MAX_REFRESH_MS = 15_000
+
+const PAGE_HEADERS = {
+  'Cache-Control': 'no-store',
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'same-origin',
+  // Scripts only from our own hashed files; inline styles are allowed for progress-bar widths.
+  'Content-Security-Policy':
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; " +
+    "img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; " +
+    "frame-ancestors 'none'; form-action 'self'",
+}
+
+export function createPanel(deps: PanelDeps): Hono {
+  const log = deps.log ?? createLogger('panel', 'silent')
+  const options: PanelOptions = {
+    // Follows the engine poll interval, within bounds a person watching the page expects.
+    refreshMs: Math.min(Math.max(deps.refreshMs ?? 5000, MIN_REFRESH_MS), MAX_REFRESH_MS),
+    peersRefreshMs: deps.peersRefreshMs ?? 10_000,
+    pagePeersWaitMs: deps.pagePeersWaitMs ?? 3000,
+    apiKeyRequired: deps.apiKeyRequired ?? false,
+  }
+  const assets = createAssets({
+    islandsDir: join(ROOT, 'islands'),
+    runtimePath: join(HERE, 'client', 'hydrate.ts'),
+    stylesPath: join(HERE, 'styles.css'),
+    minify: deps.minify ?? true,
+  })
+  // Build at start so the first visitor does not wait; a failure is retried per request.
+  assets.warm().catch((err: unknown) => log.error('panel asset build failed', { err }))
+
+  const app = new Hono()
+  const toStreams = (c: Context) => c.redirect('/panel/streams', 302)
+  app.get('/', toStreams)
+  app.get('/panel', toStreams)
+  app.get('/panel/', toStreams)
+
+  app.get('/panel/streams', (c) => renderRoute(c, streamsRoute))
+  app.get('/panel/settings', (c) => renderRoute(c, settingsRoute))
+
+  app.get(`${ASSET_PREFIX}:file`, async (c) => {
+    const asset = await assets.get(c.req.param('file')).catch(() => undefined)
+    if (!asset) return c.text('not found', 404)
+    return c.body(asset.body as Uint8Array<ArrayBuffer>, 200, {
+      'Content-Type': asset.contentType,
+      'Cache-Control': asset.cacheControl,
+      'X-Content-Type-Options': 'nosniff',
+    })
+  })
+
+  app.get('/panel/*', (c) =>
+    renderError(c, { status: 404, message: `There is no page at ${new URL(c.req.url).pathname}.` }),
+  )
+
+  async function renderRoute<T>(c: Context, route: RouteModule<T>): Promise<Response> {
+    const url = new URL(c.req.url)
+    let data: T
+    try {
+      data = await route.handler({ url, data: deps.data, options, now: Date.now() })
+    } catch (err) {
+      if (err instanceof HttpError)
+        return renderError(c, { status: err.status, message: err.message })
+      log.error('panel page failed', { err, path: url.pathname })
+      return renderError(c, {
+        status: 500,
+        message: 'The page could not be loaded; see the orchestrator log.',
+      })
+    }
+    return renderPage(c, route.title, route.default, data, 200)
+  }
+
+  function renderError(c: Context, data: ErrorData): Promise<Response> {
+    return renderPage(c, data.status === 404 ? 'Not found' : 'Error', ErrorPage, data, data.status)
+  }
+
+  async function renderPage<T>(
+    c: Context,
+    title: string,
+    Page: RouteModule<T>['default'],
+    data: T,
+    status: number,
+  ): Promise<Response> {
+    const url = new URL(c.req.url)
+    const scope = createIslandScope()
+    const body = renderWithIslands(scope, h(Page, { data, url }))
+    const page = await pageAssets(
+      assets,
+      scope.used.map((u) => u.name),
+      log,
+    )
+    const html = renderToString(
+      h(App, {
+        title,
+        path: url.pathname,
+        body,
+        assets: page,
+        islandProps: page.boot ? serializeIslandProps(scope.used) : null,
+      }),
+    )
+    return c.html(`<!DOCTYPE html>${html}`, status as 200, PAGE_HEADERS)
+  }
+
+  return app
+}
+
+/** A page's scripts; when the bundle cannot be built the page still ships, just without them. */
+async function pageAssets(assets: Assets, islands: string[], log: Logger): Promise<PageAssets> {
+  try {
+    return await assets.forPage(islands)
+  } catch (err) {
+    log.error('panel scripts unavailable; serving pages without them', { err })
+    return { boot: null, preload: [], css: assets.cssUrl() }
+  }
+}

@@ -1,0 +1,119 @@
+/**
+ * An expanded stream row: a tab list (Stats, and Peers only while peer collection is enabled)
+ * over the history chart or the peer list. Tabs are links, so they work without JavaScript;
+ * hydrated, they switch in place, follow the ARIA tabs pattern and keep the URL in step.
+ */
+import { useSignal } from '@preact/signals'
+import { apiGet } from '../../orchestrator/panel/client/api.ts'
+import { domId } from '../../orchestrator/panel/client/dom-id.ts'
+import type { DetailTab } from '../../orchestrator/panel/client/open-rows.ts'
+import type { PeersResult, StatSnapshot } from '../../orchestrator/panel/client/types.ts'
+import { usePoll } from '../../orchestrator/panel/client/use-poll.ts'
+import { HistoryChart } from './HistoryChart.tsx'
+import { PeersPanel } from './PeersPanel.tsx'
+
+export interface StreamDetailProps {
+  streamId: string
+  tab: DetailTab
+  collectorEnabled: boolean
+  history: StatSnapshot[] | null
+  peers: PeersResult | null
+  refreshMs: number
+  peersRefreshMs: number
+  now: number
+  /** href that opens this row on a given tab (no-JS navigation). */
+  hrefFor: (tab: DetailTab) => string
+  onTab?: (tab: DetailTab) => void
+}
+
+export function StreamDetail(props: StreamDetailProps) {
+  const { streamId, collectorEnabled, refreshMs, peersRefreshMs, now, hrefFor, onTab } = props
+  const tab: DetailTab = props.tab === 'peers' && collectorEnabled ? 'peers' : 'stats'
+  const peerCount = useSignal<number | null>(
+    props.peers?.ok ? (props.peers.value.peer_count ?? props.peers.value.peers.length) : null,
+  )
+  const tabs: { id: DetailTab; label: string }[] = [{ id: 'stats', label: 'Stats' }]
+  if (collectorEnabled) tabs.push({ id: 'peers', label: 'Peers' })
+  const tabId = (t: DetailTab) => domId(`tab-${t}`, streamId)
+  const panelId = domId('panel', streamId)
+
+  const onKey = (e: KeyboardEvent) => {
+    if (e.key !== 'ArrowRight' && e.key !== 'ArrowLeft' && e.key !== 'Home' && e.key !== 'End')
+      return
+    e.preventDefault()
+    const i = tabs.findIndex((t) => t.id === tab)
+    const n = tabs.length
+    const next =
+      e.key === 'Home'
+        ? 0
+        : e.key === 'End'
+          ? n - 1
+          : (i + (e.key === 'ArrowRight' ? 1 : -1) + n) % n
+    const t = tabs[next]!
+    onTab?.(t.id)
+    requestAnimationFrame(() => document.getElementById(tabId(t.id))?.focus())
+  }
+
+  return (
+    <div class="detail">
+      <div class="tabs" role="tablist" aria-label="Stream details" onKeyDown={onKey}>
+        {tabs.map((t) => (
+          <a
+            key={t.id}
+            id={tabId(t.id)}
+            class="tab"
+            role="tab"
+            href={hrefFor(t.id)}
+            aria-selected={t.id === tab ? 'true' : 'false'}
+            aria-controls={panelId}
+            tabIndex={t.id === tab ? 0 : -1}
+            onClick={(e) => {
+              if (!onTab || e.metaKey || e.ctrlKey || e.shiftKey) return
+              e.preventDefault()
+              onTab(t.id)
+            }}
+          >
+            {t.label}
+            {t.id === 'peers' && peerCount.value != null && (
+              <span class="badge">{peerCount.value}</span>
+            )}
+          </a>
+        ))}
+      </div>
+      <div role="tabpanel" id={panelId} aria-labelledby={tabId(tab)} data-tab={tab}>
+        {tab === 'stats' ? (
+          <StatsPanel streamId={streamId} initial={props.history} refreshMs={refreshMs} />
+        ) : (
+          <PeersPanel
+            streamId={streamId}
+            initial={props.peers}
+            refreshMs={peersRefreshMs}
+            now={now}
+            onCount={(n) => (peerCount.value = n)}
+          />
+        )}
+      </div>
+    </div>
+  )
+}
+
+function StatsPanel(props: {
+  streamId: string
+  initial: StatSnapshot[] | null
+  refreshMs: number
+}) {
+  const history = useSignal<StatSnapshot[] | null>(props.initial)
+  usePoll(
+    async (signal) => {
+      history.value = await apiGet<StatSnapshot[]>(
+        `/streams/${encodeURIComponent(props.streamId)}/stats`,
+        signal,
+      )
+    },
+    props.refreshMs,
+    [props.streamId],
+    { immediate: props.initial === null },
+  )
+  if (history.value === null) return <HistoryChart history={[]} />
+  return <HistoryChart history={history.value} />
+}

@@ -1,0 +1,23 @@
+/** The panel's page for unknown `/panel/...` paths and failed page handlers. */
+import type { PageProps } from '../orchestrator/panel/route.ts'
+
+export interface ErrorData {
+  status: number
+  message: string
+}
+
+export const title = 'Not found'
+
+export default function ErrorPage({ data }: PageProps<ErrorData>) {
+  return (
+    <div class="card empty-state">
+      <strong>{data.status === 404 ? 'Page not found' : 'Something went wrong'}</strong>
+      <p>{data.message}</p>
+      <p>
+        <a class="btn" href="/panel/streams">
+          Go to Streams
+        </a>
+      </p>
+    </div>
+  )
+}

@@ -1,0 +1,73 @@
+/**
+ * `/panel/streams`: every stream with its status, engine, peers and speeds. Rows named in the
+ * URL (`?open=<id>`, `?peers=<id>`) are rendered open with their history or peer list, so the
+ * page is complete without JavaScript; the island then keeps it fresh.
+ */
+import StreamsTable, { type StreamsTableProps } from '../islands/StreamsTable.tsx'
+import { parseOpenRows } from '../orchestrator/panel/client/open-rows.ts'
+import type { PeersResult, StatSnapshot } from '../orchestrator/panel/client/types.ts'
+import { Island } from '../orchestrator/panel/island.tsx'
+import type { Handler, PageProps } from '../orchestrator/panel/route.ts'
+
+export const title = 'Streams'
+
+export const handler: Handler<StreamsTableProps> = async ({ url, data, options, now }) => {
+  const [streams, settings] = await Promise.all([data.listStreams(), data.runtimeSettings()])
+  const known = new Set(streams.map((s) => s.id))
+  const open = Object.fromEntries(
+    Object.entries(parseOpenRows(url.searchParams)).filter(([id]) => known.has(id)),
+  )
+  const history: Record<string, StatSnapshot[]> = {}
+  const peers: Record<string, PeersResult> = {}
+  await Promise.all(
+    Object.entries(open).map(async ([id, tab]) => {
+      if (tab === 'stats') history[id] = await data.history(id)
+      else if (settings.PEER_COLLECTOR_ENABLED) {
+        // A cold swarm can take a while: past the wait the island shows "loading" and asks itself.
+        const p = await withDeadline(data.peers(id), options.pagePeersWaitMs)
+        if (p) peers[id] = p
+      }
+    }),
+  )
+  return {
+    streams,
+    collectorEnabled: settings.PEER_COLLECTOR_ENABLED,
+    open,
+    history,
+    peers,
+    now,
+    refreshMs: options.refreshMs,
+    peersRefreshMs: options.peersRefreshMs,
+  }
+}
+
+export default function StreamsPage({ data }: PageProps<StreamsTableProps>) {
+  return (
+    <>
+      <div class="page-head">
+        <div>
+          <h1>Streams</h1>
+          <p>
+            What each engine is playing, its peers and speeds.
+            {data.collectorEnabled
+              ? ' Open a stream to see its swarm’s peers.'
+              : ' Peer lists are off; turn them on under Settings → Peer Collector.'}
+          </p>
+        </div>
+      </div>
+      <Island component={StreamsTable} props={data} />
+    </>
+  )
+}
+
+async function withDeadline<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), ms).unref()
+  })
+  try {
+    return await Promise.race([p, late])
+  } finally {
+    clearTimeout(timer)
+  }
+}
