@@ -4,6 +4,12 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs'
 import { builtinModules } from 'node:module'
 import { dirname, join, normalize, relative } from 'node:path'
 
+/** The repository's Dockerfiles, relative to the build context (the repository root). */
+export const DOCKERFILES = {
+  collector: 'compose/collector.Dockerfile',
+  orchestrator: 'compose/orchestrator.Dockerfile',
+} as const
+
 const KEYWORDS = new Set([
   'FROM',
   'RUN',

@@ -10,6 +10,7 @@ import {
   baseImage,
   checkImports,
   copies,
+  DOCKERFILES,
   dockerignore,
   execForm,
   parseDockerfile,
@@ -17,11 +18,7 @@ import {
   type Stage,
 } from './dockerfile-parse.ts'
 
-export const RUNTIME_IMAGE = 'gcr.io/distroless/nodejs20-debian12:nonroot'
-export const DOCKERFILES = {
-  collector: 'compose/collector.Dockerfile',
-  orchestrator: 'compose/orchestrator.Dockerfile',
-} as const
+const RUNTIME_IMAGE = 'gcr.io/distroless/nodejs20-debian12:nonroot'
 
 function load(path: string) {
   const stages = parseDockerfile(readFileSync(join(ROOT, path), 'utf8'))
