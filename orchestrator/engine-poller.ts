@@ -72,8 +72,12 @@ export function createEnginePoller(opts: EnginePollerOptions): EnginePoller {
       opts.store.recordError(id, 'engine: unknown playback session id')
       return 'failed' as const
     }
-    opts.store.recordError(id, outcome.message)
-    opts.log.debug('stat poll failed', { stream_id: id, error: outcome.message })
+    // Warn when a stream starts failing, not on every tick of a long outage.
+    const first = opts.store.recordError(id, outcome.message)
+    opts.log[first ? 'warn' : 'debug']('stat poll failed', {
+      stream_id: id,
+      error: outcome.message,
+    })
     return 'failed' as const
   }
 

@@ -13,7 +13,11 @@ try {
   process.exit(2)
 }
 const log = createLogger('orchestrator', config.LOG_LEVEL)
-const orchestrator = await startOrchestrator(config, log)
+const orchestrator = await startOrchestrator(config, log).catch((err: unknown) => {
+  // e.g. the port is taken or DATA_DIR is not writable: say so in one line and stop.
+  log.error('could not start', { err })
+  process.exit(1)
+})
 log.info('listening', { url: orchestrator.url, port: orchestrator.port })
 
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {

@@ -34,7 +34,7 @@ export function createEngineClient(opts: EngineClientOptions): EngineClient {
     async fetchStat(statUrl, signal) {
       const at = new Date()
       try {
-        const { status, body } = await fetchJson(statUrl, {
+        const { status, body } = await fetchJson(withoutPlayerActivity(statUrl), {
           timeoutMs: opts.statTimeoutMs,
           signal,
           maxBytes: 256 * 1024,
@@ -76,6 +76,20 @@ export function createEngineClient(opts: EngineClientOptions): EngineClient {
         return { ok: false, detail: describe(err) }
       }
     },
+  }
+}
+
+/**
+ * Adds `skip_player_activity=1`, which AceStream's own clients send whenever no player is
+ * watching (reference A3): a monitor's poll should not keep an abandoned session alive.
+ */
+function withoutPlayerActivity(statUrl: string): string {
+  try {
+    const u = new URL(statUrl)
+    u.searchParams.set('skip_player_activity', '1')
+    return u.toString()
+  } catch {
+    return statUrl // fetchJson reports the bad URL as a poll error
   }
 }
 

@@ -59,7 +59,8 @@ export interface StreamStore {
   /** Id and stat URL of every active stream (what the poller needs). */
   activeTargets(): Array<{ id: string; stat_url: string }>
   recordSnapshot(id: string, snapshot: StatSnapshot, infohash: string | null): void
-  recordError(id: string, message: string): void
+  /** Marks a failed poll; true when it is the first failure since the last success. */
+  recordError(id: string, message: string): boolean
   history(id: string, filter?: HistoryFilter): StatSnapshot[] | undefined
   counts(): { active: number; ended: number }
 }
@@ -194,8 +195,10 @@ export function createStreamStore(opts: StreamStoreOptions): StreamStore {
 
     recordError(id, message) {
       const r = streams.get(id)
-      if (!r || r.ended_at !== null) return
+      if (!r || r.ended_at !== null) return false
+      const first = r.last_error === null
       r.last_error = { message: message.slice(0, 500), at: now().toISOString() }
+      return first
     },
 
     history(id, filter = {}) {
