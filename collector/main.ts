@@ -5,6 +5,7 @@ import { ConfigError } from '../lib/settings.ts'
 import { createCollectorCache, type CollectorCache } from './cache/create-collector-cache.ts'
 import { loadCollectorConfig, type CollectorConfig } from './config.ts'
 import { createCollectorService } from './service.ts'
+import { createPeerEnricher, validateGeoFields } from './enrich/index.ts'
 
 let config: CollectorConfig
 try {
@@ -25,7 +26,13 @@ try {
   process.stderr.write(`collector: ${err.message}\n`)
   process.exit(2)
 }
-const service = createCollectorService(config, { log, cache })
+// Loads the GeoIP databases (about a second, ~200 MB); web answers share the Redis-backed cache.
+const enricher = createPeerEnricher({
+  settings: config,
+  log: log.child('enrich'),
+  webGeoCache: config.GEO_WEB_API_URL ? cache.createGeoCache(validateGeoFields) : undefined,
+})
+const service = createCollectorService(config, { log, cache, enricher })
 try {
   await service.start()
 } catch (err) {

@@ -6,6 +6,7 @@ import type { PeerEnricher, PeerView } from '../types.ts'
 import type { ENRICH_SETTINGS } from './settings.ts'
 import { loadGeoIp, type GeoFields, type GeoIp } from './geoip.ts'
 import { createWebGeoApi, type WebGeoApi } from './web-geo-api.ts'
+import type { TieredCache } from '../../lib/cache/tiered-cache.ts'
 import { createClientIdentifier, peerKey, type ClientIdentifier } from './client-identifier.ts'
 import { createMemoryTtlCache, type TtlCache } from './ttl-cache.ts'
 
@@ -16,6 +17,13 @@ export interface PeerEnricherOptions {
   log?: Logger
   /** An already loaded GeoIP (tests share one); default: loaded here when GEOIP_ENABLED. */
   geoIp?: GeoIp | null
+  /**
+   * The collector's two-tier geolocation cache (`cache.createGeoCache(validateGeoFields)`):
+   * web geolocation answers are kept there (memory + Redis,
+   * 1 h) so a restart does not spend the web API's budget again. Offline answers stay in the
+   * in-process cache below: a microsecond lookup gains nothing from a Redis round trip.
+   */
+  webGeoCache?: TieredCache<GeoFields>
 }
 
 /** A cached geolocation; `source: 'none'` remembers that nobody knew the address. */
@@ -66,6 +74,22 @@ export function createPeerEnricher(options: PeerEnricherOptions): PeerEnricher {
         ratePerMinute: settings.GEO_WEB_API_RATE_PER_MINUTE,
       })
     : null
+  const webCache = webApi ? options.webGeoCache : undefined
+  /** One web answer: from the shared cache, else the API (a miss or failure is not stored). */
+  const webLookup = (ip: string): Promise<GeoFields | undefined> => {
+    if (!webApi) return Promise.resolve(undefined)
+    if (!webCache) return webApi.lookup(ip, stop.signal)
+    return webCache
+      .getOrCompute(ip, async () => {
+        const fields = await webApi.lookup(ip, stop.signal)
+        if (!fields) throw new Error('no web geolocation')
+        return fields
+      })
+      .then(
+        (r) => r.value,
+        () => undefined,
+      )
+  }
   const webInFlight = new Map<string, Promise<void>>()
   const clients: ClientIdentifier | null = settings.CLIENT_ID_ENABLED
     ? createClientIdentifier({
@@ -101,8 +125,7 @@ export function createPeerEnricher(options: PeerEnricherOptions): PeerEnricher {
   const askWeb = (ip: string, offline: GeoFields): Promise<void> => {
     let task = webInFlight.get(ip)
     if (!task && webApi) {
-      task = webApi
-        .lookup(ip, stop.signal)
+      task = webLookup(ip)
         .then((fields) => {
           // The offline ASN (if any) stays; the web answer fills the place.
           if (fields)
@@ -158,19 +181,27 @@ export function createPeerEnricher(options: PeerEnricherOptions): PeerEnricher {
 
   return {
     enrich,
-    health: () => ({
-      max_peers_to_enrich: settings.MAX_PEERS_TO_ENRICH,
-      geoip: {
-        enabled: geoIp !== null,
-        available: geoIp?.databases().some((d) => d.available) ?? false,
-        databases: geoIp?.databases() ?? [],
-        cache_entries: geoCache.size,
-        cache_ttl_seconds: settings.GEOIP_CACHE_TTL_SECONDS,
-      },
-      web_api: webApi ? webApi.health() : { enabled: false },
-      client_id: clients ? clients.health() : { enabled: false },
-      ...stats,
-    }),
+    // /health spreads this: GeoIP availability at the top, the details under `enrichment`.
+    health: () => {
+      const databases = geoIp?.databases() ?? []
+      return {
+        geoip_available: databases.some((d) => d.available),
+        enrichment: {
+          max_peers_to_enrich: settings.MAX_PEERS_TO_ENRICH,
+          geoip: {
+            enabled: geoIp !== null,
+            databases,
+            cache_entries: geoCache.size,
+            cache_ttl_seconds: settings.GEOIP_CACHE_TTL_SECONDS,
+          },
+          web_api: webApi
+            ? { ...webApi.health(), shared_cache: Boolean(webCache) }
+            : { enabled: false },
+          client_id: clients ? clients.health() : { enabled: false },
+          ...stats,
+        },
+      }
+    },
     async close() {
       stop.abort()
       clients?.close()

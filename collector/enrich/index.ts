@@ -6,3 +6,4 @@ export {
 } from './create-enricher.ts'
 export { loadGeoIp, type GeoIp, type GeoFields, type GeoDatabaseInfo } from './geoip.ts'
 export { ENRICH_SETTINGS } from './settings.ts'
+export { validateGeoFields } from './web-geo-api.ts'

@@ -71,6 +71,19 @@ export function mapWebGeoAnswer(body: Json): GeoFields | undefined {
   return Object.keys(out).length ? out : undefined
 }
 
+const GEO_STRINGS = ['country', 'country_code', 'city', 'region', 'timezone', 'isp'] as const
+const GEO_NUMBERS = ['latitude', 'longitude', 'asn'] as const
+
+/** Accepts a stored GeoFields (e.g. read back from Redis), keeping only well-typed fields. */
+export function validateGeoFields(value: unknown): GeoFields | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined
+  const v = value as Record<string, unknown>
+  const out: Record<string, string | number> = {}
+  for (const k of GEO_STRINGS) if (typeof v[k] === 'string') out[k] = v[k]
+  for (const k of GEO_NUMBERS) if (typeof v[k] === 'number' && Number.isFinite(v[k])) out[k] = v[k]
+  return Object.keys(out).length ? (out as GeoFields) : undefined
+}
+
 export function createWebGeoApi(options: WebGeoApiOptions): WebGeoApi {
   const stats = { requests: 0, failures: 0, rate_limited: 0, refused_non_public: 0 }
   let inFlight = 0

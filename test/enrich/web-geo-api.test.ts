@@ -9,8 +9,15 @@ import { loadSettings } from '../../lib/settings.ts'
 import { ENRICH_SETTINGS } from '../../collector/enrich/settings.ts'
 import { createPeerEnricher } from '../../collector/enrich/create-enricher.ts'
 import { loadGeoIp } from '../../collector/enrich/geoip.ts'
-import { createWebGeoApi, mapWebGeoAnswer } from '../../collector/enrich/web-geo-api.ts'
+import {
+  createWebGeoApi,
+  mapWebGeoAnswer,
+  validateGeoFields,
+} from '../../collector/enrich/web-geo-api.ts'
 import type { SwarmPeer } from '../../collector/types.ts'
+import { createCollectorCache } from '../../collector/cache/create-collector-cache.ts'
+import { CACHE_SETTINGS } from '../../collector/cache/settings.ts'
+import { createLogger } from '../../lib/log.ts'
 
 interface Fixture {
   url: string
@@ -141,7 +148,9 @@ test('with no web API configured, nothing is asked and unknown stays absent', as
   })
   assert.equal(view?.address_class, 'public')
   assert.equal(view?.country, undefined)
-  assert.deepEqual(enricher.health().web_api, { enabled: false })
+  assert.deepEqual((enricher.health().enrichment as { web_api: unknown }).web_api, {
+    enabled: false,
+  })
 })
 
 test('the web API gets at most its concurrency and its per-minute budget', async (t) => {
@@ -230,4 +239,38 @@ test('common web API shapes map onto the peer fields', () => {
     },
   )
   assert.equal(mapWebGeoAnswer({ success: false, message: 'reserved range' }), undefined)
+})
+
+test('web answers are kept in the shared geolocation cache, so a new enricher does not ask again', async (t) => {
+  const fixture = await startFixture()
+  t.after(() => fixture.close())
+  const shared = await createCollectorCache(
+    loadSettings(CACHE_SETTINGS, { BUNDLED_REDIS: 'false' }),
+    {
+      log: createLogger('test', 'silent'),
+    },
+  )
+  t.after(() => shared.close())
+  const webGeoCache = shared.createGeoCache(validateGeoFields)
+  const make = () =>
+    createPeerEnricher({
+      settings: settings({ GEO_WEB_API_URL: fixture.url }),
+      geoIp: loadGeoIp({ cityDir: '/nonexistent', asnDir: '/nonexistent' }),
+      webGeoCache,
+    })
+  const first = make()
+  const [a] = await first.enrich([peer('9.9.9.9')], {
+    infohash: 'a'.repeat(40),
+    deadline: Date.now() + 5000,
+  })
+  await first.close()
+  const second = make()
+  t.after(() => second.close())
+  const [b] = await second.enrich([peer('9.9.9.9')], {
+    infohash: 'a'.repeat(40),
+    deadline: Date.now() + 5000,
+  })
+  assert.equal(a?.city, 'Fixture City')
+  assert.equal(b?.city, 'Fixture City')
+  assert.deepEqual(fixture.asked, ['9.9.9.9'])
 })
