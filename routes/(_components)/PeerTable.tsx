@@ -30,10 +30,8 @@ export function PeerTable({ peers, caption }: { peers: PeerRow[]; caption: strin
           {peers.map((p) => (
             <tr key={`${p.ip}:${p.port}`} data-peer={`${p.ip}:${p.port}`}>
               <td class="nowrap">
-                <span class="flag" aria-hidden="true">
-                  {flagEmoji(p.country_code) || '🏳️'}
-                </span>
-                {p.country ?? (p.address_class && p.address_class !== 'public' ? 'Local' : '—')}
+                <Flag code={p.country_code} />
+                {countryName(p)}
               </td>
               <td class="col-city">{p.city ?? '—'}</td>
               <td>{p.isp ?? '—'}</td>
@@ -65,7 +63,7 @@ export function PeerTable({ peers, caption }: { peers: PeerRow[]; caption: strin
 export function CountryBreakdown({ peers, top = 6 }: { peers: PeerRow[]; top?: number }) {
   const counts = new Map<string, { code: string | undefined; n: number }>()
   for (const p of peers) {
-    const name = p.country ?? 'Unknown'
+    const name = countryName(p)
     const c = counts.get(name) ?? { code: p.country_code, n: 0 }
     c.n++
     counts.set(name, c)
@@ -77,7 +75,7 @@ export function CountryBreakdown({ peers, top = 6 }: { peers: PeerRow[]; top?: n
     <ul class="breakdown" aria-label="Peers by country">
       {shown.map(([name, c]) => (
         <li key={name}>
-          <span aria-hidden="true">{flagEmoji(c.code) || '🏳️'}</span>
+          <Flag code={c.code} />
           {name}
           <span class="n">{c.n}</span>
         </li>
@@ -88,5 +86,35 @@ export function CountryBreakdown({ peers, top = 6 }: { peers: PeerRow[]; top?: n
         </li>
       )}
     </ul>
+  )
+}
+
+/** Country as shown: the name, "Local network" for private/loopback peers, else "Unknown". */
+export function countryName(p: PeerRow): string {
+  if (p.country) return p.country
+  if (p.address_class && p.address_class !== 'public') return 'Local network'
+  return 'Unknown'
+}
+
+/** The country's flag emoji; a neutral globe where the country is not known. */
+function Flag({ code }: { code: string | undefined }) {
+  const flag = flagEmoji(code)
+  if (flag) {
+    return (
+      <span class="flag" aria-hidden="true">
+        {flag}
+      </span>
+    )
+  }
+  return (
+    <svg class="flag flag-none" width="16" height="16" viewBox="0 0 16 16" aria-hidden="true">
+      <circle cx="8" cy="8" r="6.5" fill="none" stroke="currentColor" stroke-width="1.3" />
+      <path
+        d="M1.5 8h13M8 1.5c2 2 2.8 4.2 2.8 6.5S10 12.5 8 14.5M8 1.5C6 3.5 5.2 5.7 5.2 8s.8 4.5 2.8 6.5"
+        fill="none"
+        stroke="currentColor"
+        stroke-width="1.1"
+      />
+    </svg>
   )
 }

@@ -9,7 +9,7 @@ import { apiGet, describeProblem, toProblem } from '../../orchestrator/panel/cli
 import { formatAgo } from '../../orchestrator/panel/client/format.ts'
 import type { PeerRow, PeersResult, StreamPeers } from '../../orchestrator/panel/client/types.ts'
 import { usePoll } from '../../orchestrator/panel/client/use-poll.ts'
-import { CountryBreakdown, PeerTable } from './PeerTable.tsx'
+import { CountryBreakdown, countryName, PeerTable } from './PeerTable.tsx'
 import { StateMessage } from './StateMessage.tsx'
 
 export interface PeersPanelProps {
@@ -135,7 +135,8 @@ export function PeersPanel({ streamId, initial, refreshMs, now, onCount }: Peers
 }
 
 function valueOf(p: PeerRow, key: FilterKey): string {
-  return (key === 'country' ? p.country : key === 'isp' ? p.isp : p.client) ?? 'Unknown'
+  if (key === 'country') return countryName(p)
+  return (key === 'isp' ? p.isp : p.client) ?? 'Unknown'
 }
 
 /** Distinct values of one field with their counts, most common first. */
