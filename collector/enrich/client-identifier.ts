@@ -122,6 +122,8 @@ export function createClientIdentifier(options: ClientIdentifierOptions): Client
       const known = new Map<string, ClientInfo>()
       const pending: Array<Promise<void>> = []
       const ih = infohash.toLowerCase()
+      // The handshake carries the raw 20-byte infohash; anything else cannot be asked about.
+      if (!/^[0-9a-f]{40}$/.test(ih)) return known
       for (const { ip, port } of peers) {
         const pk = peerKey(ip, port)
         const key = `${pk}/${ih}`

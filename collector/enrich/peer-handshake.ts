@@ -213,7 +213,11 @@ export function handshakePeer(options: HandshakeOptions): Promise<HandshakeResul
         seen.haveNone = true
         maybeDone()
       })
-      w.handshake(options.infohash, OUR_PEER_ID, { dht: false, fast: true })
+      try {
+        w.handshake(options.infohash, OUR_PEER_ID, { dht: false, fast: true })
+      } catch {
+        finish({ ok: false, reason: 'wrong-swarm' }) // not a 40-hex infohash
+      }
     })
   }).then((r) => {
     // '' marked "extension handshake seen without v"; absent reads better in the API.

@@ -237,3 +237,16 @@ test('on a local swarm, peers that accept handshakes get a client and a silent o
     assert.equal(view?.progress, p.seeder ? 100 : 0, p.ip)
   })
 })
+
+test('an infohash that is not 40 hex digits skips identification instead of crashing', async (t) => {
+  const [qb] = await startPeers(t)
+  const enricher = enricherFor()
+  t.after(() => enricher.close())
+  const [view] = await enricher.enrich([asPeer(qb!)], {
+    infohash: 'not-an-infohash',
+    deadline: Date.now() + 1000,
+  })
+  assert.equal(view?.client, undefined)
+  assert.equal(view?.address_class, 'loopback')
+  assert.equal(qb!.connections, 0)
+})
