@@ -141,6 +141,7 @@ export function createSwarmRegistry(opts: SwarmRegistryOptions): SwarmRegistry {
     rounds++
     swarm.lastRoundStarted = Date.now()
     const signal = swarm.abort.signal
+    const t0 = Date.now()
     const dhtRound = opts.dht
       .lookup(swarm.infohash, {
         timeoutMs: roundTimeoutMs,
@@ -149,11 +150,17 @@ export function createSwarmRegistry(opts: SwarmRegistryOptions): SwarmRegistry {
       })
       .then((r) => {
         swarm.lastDht = r.outcome
+        opts.log.debug('dht lookup settled', {
+          infohash: swarm.infohash,
+          ms: Date.now() - t0,
+          ...r,
+        })
       })
     const trackerRound = swarm.trackers
       .announce({ timeoutMs: roundTimeoutMs, signal })
       .then((s) => {
         swarm.lastTrackers = s
+        opts.log.debug('trackers settled', { infohash: swarm.infohash, ms: Date.now() - t0 })
       })
     const round: Promise<void> = Promise.all([dhtRound, trackerRound])
       .then(() => undefined)
