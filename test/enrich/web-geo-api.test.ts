@@ -91,10 +91,16 @@ const NOT_PUBLIC = [
 test('private, loopback and reserved peers are marked and never sent to the web API', async (t) => {
   const fixture = await startFixture()
   t.after(() => fixture.close())
-  // No offline data at all, so every public address would go to the web fallback.
+  // No offline data at all, so every public address would go to the web fallback; the
+  // offline lookups are recorded too, to show private addresses never reach them either.
+  const offline = loadGeoIp({ cityDir: '/nonexistent', asnDir: '/nonexistent' })
+  const offlineAsked: string[] = []
   const enricher = createPeerEnricher({
     settings: settings({ GEO_WEB_API_URL: fixture.url }),
-    geoIp: loadGeoIp({ cityDir: '/nonexistent', asnDir: '/nonexistent' }),
+    geoIp: {
+      databases: () => offline.databases(),
+      lookup: (ip) => (offlineAsked.push(ip), offline.lookup(ip)),
+    },
   })
   t.after(() => enricher.close())
 
@@ -105,6 +111,7 @@ test('private, loopback and reserved peers are marked and never sent to the web 
   })
 
   assert.deepEqual(fixture.asked, ['9.9.9.9'])
+  assert.deepEqual(offlineAsked, ['9.9.9.9'])
   for (const view of out.slice(0, NOT_PUBLIC.length)) {
     assert.notEqual(view.address_class, 'public', view.ip)
     assert.equal(view.country, undefined, view.ip)
