@@ -2,6 +2,7 @@
 // DHT nodes and peers on 127.0.0.x): each source alone and together, peers joining later,
 // the capacity bound, shared lookups, the private-address rule and never listing ourselves.
 import assert from 'node:assert/strict'
+import { createSocket } from 'node:dgram'
 import { test } from 'node:test'
 import type { PeerEnricher, PeersAnswer } from '../../collector/types.ts'
 import { startCollector, type InProcessOptions } from '../helpers/collector-process.ts'
@@ -202,4 +203,27 @@ test('with a wait of 0 a cold request answers at once and says discovery is runn
   assert.equal(answer.discovering, true)
   const later = await askUntil(collector.url, swarm.infohash, (a) => a.peer_count === 2)
   assert.equal(later.discovering, false)
+})
+
+test('over the cold-lookup bound a new swarm gets 503 with Retry-After; known ones still answer', async (t) => {
+  // A "tracker" that never answers keeps the first lookup running.
+  const silent = createSocket('udp4')
+  await new Promise<void>((resolve) => silent.bind(0, '127.0.0.1', () => resolve()))
+  t.after(() => new Promise<void>((resolve) => silent.close(() => resolve())))
+  const collector = await startCollector({
+    env: {
+      TRACKERS: `udp://127.0.0.1:${silent.address().port}/announce`,
+      MAX_CONCURRENT_LOOKUPS: '1',
+    },
+  })
+  t.after(() => collector.close())
+  const a = 'a'.repeat(40)
+  const first = await peersOf(collector.url, a, '?wait=0')
+  assert.equal(first.discovering, true)
+  const res = await fetch(`${collector.url}/peers/${'b'.repeat(40)}`)
+  assert.equal(res.status, 503)
+  assert.equal(res.headers.get('retry-after'), '1')
+  assert.equal(((await res.json()) as { error: string }).error, 'too many lookups')
+  const again = await peersOf(collector.url, a, '?wait=0')
+  assert.equal(again.infohash, a, 'the swarm already being looked up still answers')
 })
