@@ -22,8 +22,6 @@ export const GEO_CACHE_TTL_MS = 60 * 60 * 1000
 
 export interface CollectorCacheOptions {
   log: Logger
-  /** Longest a read waits for Redis before answering from memory / computing (default 100). */
-  redisTimeoutMs?: number
   /** How often an unavailable Redis is probed again (default 1000). */
   redisRetryMs?: number
 }
@@ -68,7 +66,7 @@ export async function createCollectorCache(
   options: CollectorCacheOptions,
 ): Promise<CollectorCache> {
   const log = options.log.child('cache')
-  const timeoutMs = options.redisTimeoutMs ?? 100
+  const timeoutMs = config.REDIS_TIMEOUT_MS
   let mode: RedisMode = 'none'
   let bundled: BundledRedis | null = null
   let connection: RedisConnection | null = null

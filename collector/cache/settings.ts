@@ -28,6 +28,11 @@ export const CACHE_SETTINGS = defineSettings({
     doc: 'With no Redis configured, start a private redis-server on loopback (if the binary exists)',
     parse: bool,
   },
+  REDIS_TIMEOUT_MS: {
+    default: '150',
+    doc: 'Longest a request waits for Redis before answering from memory and marking Redis unavailable (ms); raise it for a remote REST endpoint',
+    parse: int({ min: 10, max: 10_000 }),
+  },
   REDIS_SERVER_BIN: {
     default: 'redis-server',
     doc: 'The redis-server executable for BUNDLED_REDIS (a bare name is looked up on PATH)',

@@ -18,6 +18,11 @@ export interface RedisTierOptions {
   timeoutMs?: number
   /** How often an unavailable Redis is probed with PING. */
   retryMs?: number
+  /**
+   * How often an available Redis is pinged, so /health notices a dead Redis even while every
+   * read is a memory hit.
+   */
+  heartbeatMs?: number
   log?: Logger
 }
 
@@ -52,6 +57,7 @@ export function createRedisTier(options: RedisTierOptions): RedisTier {
   const { redis, log } = options
   const timeoutMs = options.timeoutMs ?? 100
   const retryMs = options.retryMs ?? 1000
+  const heartbeatMs = options.heartbeatMs ?? 2000
   // 'unknown' until the first call settles: reads still try Redis so a fresh process shares
   // what another one stored, but /health does not claim Redis before it has answered.
   let state: 'unknown' | 'up' | 'down' = 'unknown'
@@ -75,23 +81,31 @@ export function createRedisTier(options: RedisTierOptions): RedisTier {
       log?.warn('redis unavailable, serving from memory', { err: lastError })
       state = 'down'
       downSince = new Date()
+      // A heartbeat may be due later than a retry; probe on the retry schedule from now on.
+      clearTimeout(probeTimer)
+      probeTimer = undefined
     }
     scheduleProbe()
   }
 
   function scheduleProbe() {
     if (probeTimer || closed) return
-    probeTimer = setTimeout(() => {
-      probeTimer = undefined
-      void probe()
-    }, retryMs)
+    probeTimer = setTimeout(
+      () => {
+        probeTimer = undefined
+        void probe()
+      },
+      state === 'up' ? heartbeatMs : retryMs,
+    )
     probeTimer.unref()
   }
 
   async function probe() {
     try {
       await bounded(redis.ping(), timeoutMs * 5)
-      if (!closed) markUp()
+      if (closed) return
+      markUp()
+      scheduleProbe()
     } catch (err) {
       if (closed) return
       if (state !== 'down') markDown(err)
