@@ -1,0 +1,97 @@
+// Guards the newcomer's first run: `npm run demo` prints a dashboard URL, its streams come with
+// peers from the local swarm, and Ctrl-C (SIGINT to the demo alone) leaves no process behind.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { spawn, spawnSync } from 'node:child_process'
+import { ROOT } from '../../scripts/settings-doc.ts'
+
+const START_TIMEOUT_MS = 60_000
+const PEERS_TIMEOUT_MS = 30_000
+
+/** Every process below `pid` (children, grandchildren: the services, their redis-server). */
+function descendants(pid: number): number[] {
+  const ps = spawnSync('ps', ['-eo', 'pid=,ppid='], { encoding: 'utf8' }).stdout
+  const children = new Map<number, number[]>()
+  for (const line of ps.trim().split('\n')) {
+    const [p, pp] = line.trim().split(/\s+/).map(Number) as [number, number]
+    children.set(pp, [...(children.get(pp) ?? []), p])
+  }
+  const out: number[] = []
+  const queue = [pid]
+  while (queue.length) {
+    for (const c of children.get(queue.pop()!) ?? []) {
+      out.push(c)
+      queue.push(c)
+    }
+  }
+  return out
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
+
+test('npm run demo shows streams with peers at the printed URL and Ctrl-C stops it all', async (t) => {
+  const demo = spawn(process.execPath, ['--import', 'tsx', 'scripts/demo.ts'], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', DEMO_PORT: '0' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let out = ''
+  demo.stdout!.on('data', (d: Buffer) => (out += d.toString()))
+  demo.stderr!.on('data', (d: Buffer) => (out += d.toString()))
+  const exited = new Promise<number | null>((resolve) => demo.once('exit', (code) => resolve(code)))
+  let started: number[] = []
+  t.after(() => {
+    // Only if an assertion failed midway: do not leave the demo running.
+    if (demo.exitCode === null) demo.kill('SIGKILL')
+    for (const pid of started) if (alive(pid)) process.kill(pid, 'SIGKILL')
+  })
+
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no URL printed:\n${out}`)), START_TIMEOUT_MS)
+    demo.stdout!.on('data', () => {
+      const m = /Dashboard: (http:\/\/127\.0\.0\.1:\d+)\/panel\/streams/.exec(out)
+      if (m) {
+        clearTimeout(timer)
+        resolve(m[1]!)
+      }
+    })
+    void exited.then((code) => reject(new Error(`demo exited with ${code}:\n${out}`)))
+  })
+
+  const streams = (await (await fetch(`${url}/streams`)).json()) as Array<{ id: string }>
+  const ids = streams.map((s) => s.id).sort()
+  assert.deepEqual(ids, ['demo-football-hd', 'demo-music-live', 'demo-news-24'])
+
+  // Peers of the local swarm come back through orchestrator -> collector -> tracker/DHT.
+  let peers: Array<{ ip: string; client?: string }> = []
+  const deadline = Date.now() + PEERS_TIMEOUT_MS
+  while (Date.now() < deadline && peers.length === 0) {
+    const res = await fetch(`${url}/streams/demo-football-hd/peers`)
+    if (res.ok) peers = ((await res.json()) as { peers: typeof peers }).peers
+    if (peers.length === 0) await new Promise((r) => setTimeout(r, 500))
+  }
+  assert.ok(peers.length > 0, `no peers within ${PEERS_TIMEOUT_MS} ms:\n${out}`)
+  assert.ok(
+    peers.every((p) => p.ip.startsWith('127.')),
+    'only loopback peers in the demo',
+  )
+
+  const page = await fetch(`${url}/panel/streams`)
+  assert.equal(page.status, 200)
+  assert.match(await page.text(), /demo-football-hd/)
+
+  started = descendants(demo.pid!)
+  assert.ok(started.length >= 2, 'collector and orchestrator run as child processes')
+  demo.kill('SIGINT')
+  assert.equal(await exited, 0, out)
+  for (let i = 0; i < 50 && started.some(alive); i++) await new Promise((r) => setTimeout(r, 100))
+  assert.deepEqual(started.filter(alive), [], `left running after Ctrl-C:\n${out}`)
+  assert.match(out, /Demo stopped\./)
+})
