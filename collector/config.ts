@@ -96,7 +96,12 @@ export const DISCOVERY_SETTINGS = defineSettings({
   },
   SWARM_REFRESH_SECONDS: {
     default: '120',
-    doc: 'How often a tracked swarm re-announces and re-runs its DHT lookup (seconds)',
+    doc: 'How often a tracked swarm re-runs its DHT lookup and re-announces to due trackers (seconds)',
+    parse: int({ min: 1, max: 86_400 }),
+  },
+  TRACKER_MIN_INTERVAL_SECONDS: {
+    default: '300',
+    doc: 'Shortest time between two announces to one tracker for one swarm (seconds)',
     parse: int({ min: 1, max: 86_400 }),
   },
   SWARM_IDLE_SECONDS: {

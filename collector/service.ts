@@ -60,6 +60,7 @@ export function createCollectorService(
     maxConcurrentLookups: config.MAX_CONCURRENT_LOOKUPS,
     refreshMs: config.SWARM_REFRESH_SECONDS * 1000,
     idleMs: config.SWARM_IDLE_SECONDS * 1000,
+    trackerMinIntervalMs: config.TRACKER_MIN_INTERVAL_SECONDS * 1000,
     log: log.child('swarms'),
   })
   const app = createCollectorApp({

@@ -33,6 +33,8 @@ export interface SwarmRegistryOptions {
   refreshMs: number
   idleMs: number
   log: Logger
+  /** Shortest time between two announces to one tracker. */
+  trackerMinIntervalMs: number
   /** Longest one round may run (a real DHT walk can take many seconds). */
   roundTimeoutMs?: number
 }
@@ -77,6 +79,8 @@ interface TrackedSwarm {
 }
 
 const DEFAULT_ROUND_TIMEOUT_MS = 20_000
+// A peer no source has mentioned for this long has most likely left the swarm.
+const PEER_TTL_MS = 30 * 60_000
 // How long a cold request is told to wait before retrying when lookups are saturated.
 const RETRY_AFTER_SECONDS = 1
 
@@ -157,7 +161,7 @@ export function createSwarmRegistry(opts: SwarmRegistryOptions): SwarmRegistry {
         })
       })
     const trackerRound = swarm.trackers
-      .announce({ timeoutMs: roundTimeoutMs, signal })
+      .announce({ timeoutMs: roundTimeoutMs, signal, minIntervalMs: opts.trackerMinIntervalMs })
       .then((s) => {
         swarm.lastTrackers = s
         opts.log.debug('trackers settled', { infohash: swarm.infohash, ms: Date.now() - t0 })
@@ -226,7 +230,13 @@ export function createSwarmRegistry(opts: SwarmRegistryOptions): SwarmRegistry {
 
   function refreshAll() {
     const now = Date.now()
+    const seenSince = new Date(now - Math.max(PEER_TTL_MS, 3 * opts.refreshMs)).toISOString()
     for (const swarm of [...swarms.values()]) {
+      // Least recently seen first (see addPeer), so expired peers sit at the front.
+      for (const [key, peer] of swarm.peers) {
+        if (peer.last_seen >= seenSince) break
+        swarm.peers.delete(key)
+      }
       if (now - swarm.lastAsked > opts.idleMs) drop(swarm, 'idle')
       else if (!swarm.round && now - swarm.lastRoundStarted >= opts.refreshMs)
         void startRound(swarm)

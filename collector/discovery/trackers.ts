@@ -44,8 +44,16 @@ export interface TrackerStatus {
 }
 
 export interface TrackerSession {
-  /** One announce round (first one `started`); resolves when all trackers answered or failed. */
-  announce(opts: { timeoutMs: number; signal?: AbortSignal }): Promise<TrackerStatus[]>
+  /**
+   * One announce round (first one `started`); resolves when all trackers answered or failed.
+   * A tracker that answered less than `minIntervalMs` ago is skipped (trackers ban clients that
+   * announce too often; the library also re-announces at each tracker's own interval).
+   */
+  announce(opts: {
+    timeoutMs: number
+    signal?: AbortSignal
+    minIntervalMs?: number
+  }): Promise<TrackerStatus[]>
   /** Best seeder/leecher counts known (max over trackers), or null when none answered. */
   counts(): TrackerCounts | null
   status(): TrackerStatus[]
@@ -133,11 +141,15 @@ export function createTrackerSession(opts: TrackerSessionOptions): TrackerSessio
   }
 
   return {
-    async announce({ timeoutMs, signal }) {
+    async announce({ timeoutMs, signal, minIntervalMs = 0 }) {
       if (stopping || trackers.length === 0) return []
       const first = !started
       started = true
-      const rounds = trackers.map((t) => {
+      const now = Date.now()
+      const due = trackers.filter(
+        (t) => first || !t.status.ok || now - (t.status.answeredAt ?? 0) >= minIntervalMs,
+      )
+      const rounds = due.map((t) => {
         const p = roundFor(t, timeoutMs, signal)
         if (first) t.client.start({ numwant: NUMWANT })
         else t.client.update({ numwant: NUMWANT })

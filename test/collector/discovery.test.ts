@@ -93,18 +93,37 @@ test('both sources: a peer seen by both lists both, and the answer is the union'
   assert.deepEqual(answer.sources, { dht: 4, tracker: 4 })
 })
 
-test('a peer that joins later shows up on a later request', async (t) => {
+for (const mode of ['tracker', 'dht'] as const) {
+  test(`a peer that joins later shows up on a later request (${mode})`, async (t) => {
+    const { swarm, collector } = await setup(
+      t,
+      { peers: 3, mode },
+      { env: { SWARM_REFRESH_SECONDS: '1', TRACKER_MIN_INTERVAL_SECONDS: '1' } },
+    )
+    const first = await peersOf(collector.url, swarm.infohash)
+    assert.equal(first.peer_count, 3)
+    const late = await swarm.addPeer()
+    const later = await askUntil(collector.url, swarm.infohash, (a) => addrs(a).has(addr(late)))
+    assert.ok(addrs(later).has(addr(late)), 'the late peer is listed')
+    assert.equal(later.peer_count, 4)
+  })
+}
+
+test('a tracked swarm does not re-announce to a tracker before its minimum interval', async (t) => {
   const { swarm, collector } = await setup(
     t,
-    { peers: 3, mode: 'both' },
-    { env: { SWARM_REFRESH_SECONDS: '1' } },
+    { peers: 2, mode: 'tracker' },
+    { dht: false, trackers: 'udp', env: { SWARM_REFRESH_SECONDS: '1' } },
   )
-  const first = await peersOf(collector.url, swarm.infohash)
-  assert.equal(first.peer_count, 3)
+  const announces: string[] = []
+  swarm.tracker.on('start', (a) => fromCollector(a) && announces.push('start'))
+  swarm.tracker.on('update', (a) => fromCollector(a) && announces.push('update'))
+  await peersOf(collector.url, swarm.infohash)
   const late = await swarm.addPeer()
-  const later = await askUntil(collector.url, swarm.infohash, (a) => addrs(a).has(addr(late)))
-  assert.ok(addrs(later).has(addr(late)), 'the late peer is listed')
-  assert.equal(later.peer_count, 4)
+  await new Promise((r) => setTimeout(r, 2500)) // two refresh rounds pass
+  const later = await peersOf(collector.url, swarm.infohash)
+  assert.deepEqual(announces, ['start'], 'one announce within TRACKER_MIN_INTERVAL_SECONDS')
+  assert.ok(!addrs(later).has(addr(late)))
 })
 
 test('concurrent identical requests share one lookup and one tracker announce', async (t) => {
