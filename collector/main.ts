@@ -5,7 +5,7 @@ import { ConfigError } from '../lib/settings.ts'
 import { createCollectorCache, type CollectorCache } from './cache/create-collector-cache.ts'
 import { loadCollectorConfig, type CollectorConfig } from './config.ts'
 import { createCollectorService } from './service.ts'
-import { createPeerEnricher, validateGeoFields } from './enrich/index.ts'
+import { createPeerEnricher, loadGeoIp, validateGeoFields } from './enrich/index.ts'
 
 let config: CollectorConfig
 try {
@@ -17,6 +17,9 @@ try {
 }
 
 const log = createLogger('collector', config.LOG_LEVEL)
+// The GeoIP databases load first (about a second of blocking reads, ~200 MB), so that second
+// cannot fall inside the Redis connection's handshake and mark Redis unavailable.
+const geoIp = config.GEOIP_ENABLED ? loadGeoIp({ ipv6: config.GEOIP_IPV6 }) : null
 // Redis (REST, redis:// or the bundled redis-server) or memory only; the service closes it.
 let cache: CollectorCache
 try {
@@ -26,10 +29,11 @@ try {
   process.stderr.write(`collector: ${err.message}\n`)
   process.exit(2)
 }
-// Loads the GeoIP databases (about a second, ~200 MB); web answers share the Redis-backed cache.
+// Web geolocation answers (if enabled) share the Redis-backed geolocation cache.
 const enricher = createPeerEnricher({
   settings: config,
   log: log.child('enrich'),
+  geoIp,
   webGeoCache: config.GEO_WEB_API_URL ? cache.createGeoCache(validateGeoFields) : undefined,
 })
 const service = createCollectorService(config, { log, cache, enricher })
