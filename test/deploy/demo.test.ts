@@ -2,39 +2,12 @@
 // peers from the local swarm, and Ctrl-C (SIGINT to the demo alone) leaves no process behind.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawn, spawnSync } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { ROOT } from '../../scripts/settings-doc.ts'
+import { alive, descendants, survivors } from './processes.ts'
 
 const START_TIMEOUT_MS = 60_000
 const PEERS_TIMEOUT_MS = 30_000
-
-/** Every process below `pid` (children, grandchildren: the services, their redis-server). */
-function descendants(pid: number): number[] {
-  const ps = spawnSync('ps', ['-eo', 'pid=,ppid='], { encoding: 'utf8' }).stdout
-  const children = new Map<number, number[]>()
-  for (const line of ps.trim().split('\n')) {
-    const [p, pp] = line.trim().split(/\s+/).map(Number) as [number, number]
-    children.set(pp, [...(children.get(pp) ?? []), p])
-  }
-  const out: number[] = []
-  const queue = [pid]
-  while (queue.length) {
-    for (const c of children.get(queue.pop()!) ?? []) {
-      out.push(c)
-      queue.push(c)
-    }
-  }
-  return out
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
-}
 
 test('npm run demo shows streams with peers at the printed URL and Ctrl-C stops it all', async (t) => {
   const demo = spawn(process.execPath, ['--import', 'tsx', 'scripts/demo.ts'], {
@@ -91,7 +64,6 @@ test('npm run demo shows streams with peers at the printed URL and Ctrl-C stops 
   assert.ok(started.length >= 2, 'collector and orchestrator run as child processes')
   demo.kill('SIGINT')
   assert.equal(await exited, 0, out)
-  for (let i = 0; i < 50 && started.some(alive); i++) await new Promise((r) => setTimeout(r, 100))
-  assert.deepEqual(started.filter(alive), [], `left running after Ctrl-C:\n${out}`)
+  assert.deepEqual(await survivors(started), [], `left running after Ctrl-C:\n${out}`)
   assert.match(out, /Demo stopped\./)
 })
