@@ -35,8 +35,9 @@ const MAX_RESTART_DELAY_MS = 5000
 /**
  * Starts the collector's private cache Redis: a `redis-server` child on a free loopback port,
  * without persistence, memory bounded with LRU eviction. It is restarted if it dies, and
- * stopped with the collector: by `stop()` on shutdown and, as a last resort, by a synchronous
- * kill in the process's `exit` handler, so no redis-server outlives the collector.
+ * stopped with the collector: by `stop()` on shutdown, by a synchronous kill in the process's
+ * `exit` handler (process.exit, uncaught errors), and where `setpriv` exists by the kernel when
+ * the collector dies any other way (SIGKILL, OOM), so no redis-server outlives the collector.
  * Returns null (after saying so once) when there is no binary or it cannot start.
  *
  * @example
@@ -55,7 +56,7 @@ export async function startBundledRedis(
   for (let attempt = 0; !child; attempt++) {
     port = await findFreePort()
     try {
-      child = (await spawnRedisServer({ bin, port, maxMemoryMb, dir })).child
+      child = (await spawnRedisServer({ bin, port, maxMemoryMb, dir, dieWithParent: true })).child
     } catch (err) {
       if (err instanceof RedisServerMissingError) {
         log.warn('no redis-server binary; the cache runs from memory only', { bin })
@@ -99,7 +100,9 @@ export async function startBundledRedis(
       restartTimer = undefined
       if (stopping) return
       try {
-        const started = (await spawnRedisServer({ bin, port, maxMemoryMb, dir })).child
+        const started = (
+          await spawnRedisServer({ bin, port, maxMemoryMb, dir, dieWithParent: true })
+        ).child
         if (stopping) {
           await stopChild(started)
           return

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process'
+import { existsSync } from 'node:fs'
 import { createConnection, createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 
@@ -19,6 +20,11 @@ export interface RedisServerSpawnOptions {
   dir?: string
   /** How long to wait for the first PONG. */
   readyTimeoutMs?: number
+  /**
+   * Have the kernel stop the server when this process dies, even by SIGKILL (Linux
+   * PR_SET_PDEATHSIG through util-linux `setpriv`, where installed; otherwise not available).
+   */
+  dieWithParent?: boolean
 }
 
 export interface SpawnedRedisServer {
@@ -49,7 +55,13 @@ export async function spawnRedisServer(
     '--daemonize', 'no',
     '--loglevel', 'warning',
   ] // prettier-ignore
-  const child = spawn(bin, args, { stdio: ['ignore', 'ignore', 'pipe'] })
+  const setpriv = options.dieWithParent ? findSetpriv() : undefined
+  // setpriv sets the parent-death signal, then execs redis-server: same pid, no extra process.
+  const child = setpriv
+    ? spawn(setpriv, ['--pdeathsig', 'SIGTERM', '--', bin, ...args], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      })
+    : spawn(bin, args, { stdio: ['ignore', 'ignore', 'pipe'] })
   let stderr = ''
   child.stderr?.setEncoding('utf8').on('data', (d: string) => {
     if (stderr.length < 4096) stderr += d
@@ -60,7 +72,10 @@ export async function spawnRedisServer(
     )
     child.once('exit', (code, signal) =>
       reject(
-        new Error(`redis-server exited (${signal ?? code}) before answering: ${stderr.trim()}`),
+        // setpriv reports a missing program with exit status 127, as a shell would.
+        setpriv && code === 127
+          ? new RedisServerMissingError(bin)
+          : new Error(`redis-server exited (${signal ?? code}) before answering: ${stderr.trim()}`),
       ),
     )
   })
@@ -79,6 +94,12 @@ export async function spawnRedisServer(
     throw err
   }
   return { child, port: options.port, url: `redis://127.0.0.1:${options.port}` }
+}
+
+const SETPRIV_PATHS = ['/usr/bin/setpriv', '/bin/setpriv']
+
+function findSetpriv(): string | undefined {
+  return SETPRIV_PATHS.find((p) => existsSync(p))
 }
 
 /** True when something on 127.0.0.1:port answers `PING` with `+PONG`. */
