@@ -64,7 +64,7 @@ export function createRedisRequester(options: RedisRequesterOptions): RedisReque
   })
   let closed = false
   // Connection runs in the background; until ready, commands fail fast (offline queue off).
-  const connecting = client.connect().catch((err: unknown) => {
+  client.connect().catch((err: unknown) => {
     if (!closed) log?.warn('redis connection stopped', { err })
   })
 
@@ -147,13 +147,19 @@ export function createRedisRequester(options: RedisRequesterOptions): RedisReque
     async close() {
       if (closed) return
       closed = true
+      if (!client.isReady) {
+        client.destroy()
+        return
+      }
+      // Graceful when Redis answers; a hung server must not hold up shutdown.
+      const timer = setTimeout(() => client.destroy(), commandTimeoutMs)
       try {
-        if (client.isReady) await client.close()
-        else client.destroy()
+        await client.close()
       } catch {
         client.destroy()
+      } finally {
+        clearTimeout(timer)
       }
-      await connecting
     },
   }
 }
