@@ -6,8 +6,8 @@ import assert from 'node:assert/strict'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { COLLECTOR_SETTINGS } from '../../collector/config.ts'
-import { ORCHESTRATOR_SETTINGS } from '../../orchestrator/config.ts'
+import { COLLECTOR_SETTINGS, loadCollectorConfig } from '../../collector/config.ts'
+import { ORCHESTRATOR_SETTINGS, loadOrchestratorConfig } from '../../orchestrator/config.ts'
 import { ROOT } from '../../scripts/settings-doc.ts'
 import { checkCompose, composeConfig, type Expectations } from './compose-rules.ts'
 
@@ -60,6 +60,34 @@ for (const [name, want] of Object.entries(FILES)) {
     const res = composeConfig(join(COMPOSE_DIR, name))
     assert.ok(res.ok, res.ok ? '' : res.error)
     assert.deepEqual(checkCompose(res.config, want), [])
+  })
+}
+
+const asText = (env: Record<string, unknown> = {}) =>
+  Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v == null ? undefined : String(v)]))
+
+for (const [name, want] of Object.entries(FILES)) {
+  test(`${name}: with no .env, the services start on the code's defaults`, () => {
+    const res = composeConfig(join(COMPOSE_DIR, name))
+    assert.ok(res.ok)
+    for (const collector of Object.keys(want.collectors)) {
+      const env = asText(res.config.services[collector]!.environment)
+      // The services' own parsers: a value compose hands over must be valid, and an empty
+      // TRACKERS or DHT_BOOTSTRAP (meaning none) must not sneak in instead of the defaults.
+      assert.deepEqual(loadCollectorConfig(env), {
+        ...loadCollectorConfig({}),
+        HOST: '0.0.0.0',
+        PORT: 8080,
+      })
+    }
+    const env = asText(res.config.services[want.orchestrator]!.environment)
+    assert.deepEqual(loadOrchestratorConfig(env), {
+      ...loadOrchestratorConfig({}),
+      APP_PORT: 8000,
+      DATA_DIR: '/data',
+      PEER_COLLECTOR_ENABLED: name === 'docker-compose.yml',
+      PEER_COLLECTOR_URL: want.collectorUrl,
+    })
   })
 }
 
