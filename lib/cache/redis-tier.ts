@@ -119,7 +119,17 @@ export function createRedisTier(options: RedisTierOptions): RedisTier {
   async function bounded<T>(op: Promise<T>, ms: number): Promise<T> {
     let timer: NodeJS.Timeout | undefined
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`redis did not answer within ${ms} ms`)), ms)
+      // A timer that fires far too late means this process stalled (a synchronous file load, a
+      // long GC), not Redis: give the command one more period once the process runs again.
+      const started = performance.now()
+      let extended = false
+      const expire = () => {
+        if (!extended && performance.now() - started > 2 * ms) {
+          extended = true
+          timer = setTimeout(expire, ms)
+        } else reject(new Error(`redis did not answer within ${ms} ms`))
+      }
+      timer = setTimeout(expire, ms)
     })
     // The losing side may still reject later; nobody is listening then.
     op.catch(() => {})

@@ -251,3 +251,20 @@ test('a hung Redis (SIGSTOP) costs a short timeout, then is skipped until it ans
   server.resume()
   await until('redis answers again', () => tier.available)
 })
+
+test('a stalled process (blocked event loop) does not take Redis for unavailable', async (t) => {
+  const server = await startRedisServer(t)
+  const conn = createRedisConnection({ kind: 'tcp', url: server.url })
+  const tier = createRedisTier({ redis: conn.redis, timeoutMs: 500, retryMs: 200 })
+  t.after(async () => {
+    tier.close()
+    await conn.close()
+  })
+  await until('redis up', () => tier.available)
+  await tier.set('k', { a: 1 }, 10_000)
+  const read = tier.get('k')
+  const stallUntil = Date.now() + 2000
+  while (Date.now() < stallUntil) {} // e.g. GeoIP databases read synchronously at start
+  assert.deepEqual(await read, { a: 1 })
+  assert.equal(tier.available, true)
+})
