@@ -1,7 +1,4 @@
 import type { ChildProcess } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import type { Logger } from '../../lib/log.ts'
 import {
   findFreePort,
@@ -49,24 +46,22 @@ export async function startBundledRedis(
   options: BundledRedisOptions,
 ): Promise<BundledRedis | null> {
   const { bin, maxMemoryMb, log } = options
-  const dir = mkdtempSync(join(tmpdir(), 'collector-redis-'))
-  const removeDir = () => rmSync(dir, { recursive: true, force: true })
+  // No persistence, so redis-server writes no files; its --dir stays the default temp dir and
+  // nothing is left behind when it is killed.
   let port = 0
   let child: ChildProcess | null = null
   for (let attempt = 0; !child; attempt++) {
     port = await findFreePort()
     try {
-      child = (await spawnRedisServer({ bin, port, maxMemoryMb, dir, dieWithParent: true })).child
+      child = (await spawnRedisServer({ bin, port, maxMemoryMb, dieWithParent: true })).child
     } catch (err) {
       if (err instanceof RedisServerMissingError) {
         log.warn('no redis-server binary; the cache runs from memory only', { bin })
-        removeDir()
         return null
       }
       // Another process can take the port between our check and redis-server's bind.
       if (attempt < 2) continue
       log.warn('bundled redis-server did not start; the cache runs from memory only', { err })
-      removeDir()
       return null
     }
   }
@@ -79,7 +74,6 @@ export async function startBundledRedis(
   // Last resort for exits that skip stop() (process.exit, an uncaught error): kill synchronously.
   const onExit = () => {
     child?.kill('SIGKILL')
-    removeDir()
   }
   process.on('exit', onExit)
 
@@ -100,9 +94,8 @@ export async function startBundledRedis(
       restartTimer = undefined
       if (stopping) return
       try {
-        const started = (
-          await spawnRedisServer({ bin, port, maxMemoryMb, dir, dieWithParent: true })
-        ).child
+        const started = (await spawnRedisServer({ bin, port, maxMemoryMb, dieWithParent: true }))
+          .child
         if (stopping) {
           await stopChild(started)
           return
@@ -139,7 +132,6 @@ export async function startBundledRedis(
       clearTimeout(restartTimer)
       if (child) await stopChild(child)
       process.off('exit', onExit)
-      removeDir()
     },
   }
 }
