@@ -36,6 +36,8 @@ const STREAMS = [
 /** A new peer joins the first swarm this often, so the list visibly grows. */
 const PEER_JOIN_EVERY_MS = 8000
 const MAX_JOINED_PEERS = 12
+/** Longest the whole stop may take (each service gets its own grace period within it). */
+const STOP_TIMEOUT_MS = 20_000
 /** Clients the simulated peers claim to be (peer id prefix and extension-handshake `v`). */
 const CLIENTS = [
   { peerId: '-qB4620-', version: 'qBittorrent/4.6.2' },
@@ -55,6 +57,10 @@ async function stopAll(code: number): Promise<never> {
   if (!stopping) {
     stopping = true
     say('\nStopping the demo...')
+    setTimeout(() => {
+      say('Stopping took too long; exiting.')
+      process.exit(1)
+    }, STOP_TIMEOUT_MS).unref()
     for (const cleanup of cleanups.reverse()) {
       await cleanup().catch((err) => say(`  (cleanup failed: ${String(err)})`))
     }
@@ -63,8 +69,18 @@ async function stopAll(code: number): Promise<never> {
   process.exit(code)
 }
 
-process.on('SIGINT', () => void (stopping ? process.exit(130) : stopAll(0)))
-process.on('SIGTERM', () => void stopAll(0))
+// The stop is bounded (each service gets a few seconds, then SIGKILL). A repeated signal right
+// after the first is ignored: `tsx` relays the terminal's Ctrl-C a second time when the first
+// was slow to be acknowledged, and must not cut the cleanup short. A later Ctrl-C forces exit.
+let firstSignalAt = 0
+function onSignal() {
+  if (!stopping) {
+    firstSignalAt = Date.now()
+    void stopAll(0)
+  } else if (Date.now() - firstSignalAt > 2000) process.exit(130)
+}
+process.on('SIGINT', onSignal)
+process.on('SIGTERM', onSignal)
 
 async function portIsFree(port: number): Promise<boolean> {
   const server = createServer()
