@@ -77,7 +77,11 @@ export default function CollectorSettings(props: CollectorSettingsProps) {
             role="switch"
             name="PEER_COLLECTOR_ENABLED"
             checked={enabled.value}
-            onChange={(e) => (enabled.value = (e.currentTarget as HTMLInputElement).checked)}
+            onChange={(e) => {
+              enabled.value = (e.currentTarget as HTMLInputElement).checked
+              test.value = null // a result for other settings would mislead
+              save.value = null
+            }}
           />
           Enable peer collection
         </label>
@@ -94,7 +98,11 @@ export default function CollectorSettings(props: CollectorSettingsProps) {
           placeholder={SUGGESTED_URL}
           value={url.value}
           disabled={!enabled.value}
-          onInput={(e) => (url.value = (e.currentTarget as HTMLInputElement).value)}
+          onInput={(e) => {
+            url.value = (e.currentTarget as HTMLInputElement).value
+            test.value = null
+            save.value = null
+          }}
           aria-describedby="collector-url-hint"
         />
         <p class="hint" id="collector-url-hint">

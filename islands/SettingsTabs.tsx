@@ -26,10 +26,11 @@ export default function SettingsTabs({ tabs, selected }: SettingsTabsProps) {
   const onKey = (e: KeyboardEvent) => {
     const i = tabs.findIndex((t) => t.id === current.value)
     const n = tabs.length
+    // The list is a column on wide screens and a row on phones: both arrow pairs work.
     const next =
-      e.key === 'ArrowRight'
+      e.key === 'ArrowRight' || e.key === 'ArrowDown'
         ? (i + 1) % n
-        : e.key === 'ArrowLeft'
+        : e.key === 'ArrowLeft' || e.key === 'ArrowUp'
           ? (i - 1 + n) % n
           : e.key === 'Home'
             ? 0
@@ -42,7 +43,7 @@ export default function SettingsTabs({ tabs, selected }: SettingsTabsProps) {
   }
 
   return (
-    <div class="tabs" role="tablist" aria-label="Settings sections" onKeyDown={onKey}>
+    <div class="tabs settings-tabs" role="tablist" aria-label="Settings sections" onKeyDown={onKey}>
       {tabs.map((t) => (
         <a
           key={t.id}

@@ -20,18 +20,20 @@ import {
   type DetailTab,
   type OpenRows,
 } from '../orchestrator/panel/client/open-rows.ts'
-import type {
-  PeersResult,
-  RuntimeSettings,
-  StatSnapshot,
-  StreamView,
+import {
+  toStreamRow,
+  type PeersResult,
+  type RuntimeSettings,
+  type StatSnapshot,
+  type StreamRow,
+  type StreamView,
 } from '../orchestrator/panel/client/types.ts'
 import { usePoll } from '../orchestrator/panel/client/use-poll.ts'
 import { StatusPill } from '../routes/(_components)/StatusPill.tsx'
 import { StreamDetail } from '../routes/(_components)/StreamDetail.tsx'
 
 export interface StreamsTableProps {
-  streams: StreamView[]
+  streams: StreamRow[]
   collectorEnabled: boolean
   open: OpenRows
   history: Record<string, StatSnapshot[]>
@@ -54,25 +56,22 @@ export default function StreamsTable(props: StreamsTableProps) {
     live.value = true
   }, [])
 
-  usePoll(
-    async (signal) => {
-      try {
-        const [list, settings] = await Promise.all([
-          apiGet<StreamView[]>('/streams', signal),
-          apiGet<RuntimeSettings>('/config/runtime', signal),
-        ])
-        streams.value = list
-        enabled.value = settings.PEER_COLLECTOR_ENABLED === true
-        problem.value = null
-      } catch (err) {
-        if (!signal.aborted) problem.value = describeProblem(toProblem(err))
-      } finally {
-        now.value = Date.now()
-      }
-    },
-    props.refreshMs,
-    [],
-  )
+  const refresh = async (signal?: AbortSignal) => {
+    try {
+      const [list, settings] = await Promise.all([
+        apiGet<StreamView[]>('/streams', signal),
+        apiGet<RuntimeSettings>('/config/runtime', signal),
+      ])
+      streams.value = list.map(toStreamRow)
+      enabled.value = settings.PEER_COLLECTOR_ENABLED === true
+      problem.value = null
+    } catch (err) {
+      if (!signal?.aborted) problem.value = describeProblem(toProblem(err))
+    } finally {
+      now.value = Date.now()
+    }
+  }
+  usePoll(refresh, props.refreshMs, [])
 
   const setRow = (id: string, tab: DetailTab | null) => {
     open.value = withRow(open.value, id, tab)
@@ -80,7 +79,7 @@ export default function StreamsTable(props: StreamsTableProps) {
   }
   const rows = sortStreams(streams.value)
   const active = rows.filter((s) => s.status === 'started')
-  const sum = (f: (s: StreamView) => number | null) => active.reduce((n, s) => n + (f(s) ?? 0), 0)
+  const sum = (f: (s: StreamRow) => number | null) => active.reduce((n, s) => n + (f(s) ?? 0), 0)
 
   return (
     <div>
@@ -153,6 +152,7 @@ export default function StreamsTable(props: StreamsTableProps) {
                 peersRefreshMs={props.peersRefreshMs}
                 open={open.value}
                 setRow={setRow}
+                onStopped={() => void refresh()}
               />
             ))}
           </table>
@@ -163,7 +163,7 @@ export default function StreamsTable(props: StreamsTableProps) {
 }
 
 function StreamRows(props: {
-  stream: StreamView
+  stream: StreamRow
   tab: DetailTab | null
   collectorEnabled: boolean
   history: StatSnapshot[] | null
@@ -173,6 +173,7 @@ function StreamRows(props: {
   peersRefreshMs: number
   open: OpenRows
   setRow: (id: string, tab: DetailTab | null) => void
+  onStopped: () => void
 }) {
   const { stream: s, tab, open, setRow } = props
   const detailId = domId('detail', s.id)
@@ -235,6 +236,7 @@ function StreamRows(props: {
           <td colSpan={7}>
             <StreamDetail
               streamId={s.id}
+              active={s.status === 'started'}
               tab={tab}
               collectorEnabled={props.collectorEnabled}
               history={props.history}
@@ -244,6 +246,7 @@ function StreamRows(props: {
               now={props.now}
               hrefFor={(t) => href(t)}
               onTab={(t) => setRow(s.id, t)}
+              onStopped={props.onStopped}
             />
           </td>
         </tr>
@@ -253,7 +256,7 @@ function StreamRows(props: {
 }
 
 /** Active streams first, newest first within each group. */
-export function sortStreams(list: StreamView[]): StreamView[] {
+export function sortStreams(list: StreamRow[]): StreamRow[] {
   return [...list].sort(
     (a, b) =>
       (a.status === 'started' ? 0 : 1) - (b.status === 'started' ? 0 : 1) ||

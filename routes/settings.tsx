@@ -41,78 +41,81 @@ export const handler: Handler<SettingsData> = async ({ url, data, options }) => 
 export default function SettingsPage({ data }: PageProps<SettingsData>) {
   const { tab, settings } = data
   return (
-    <div class="settings-layout">
+    <div>
       <div class="page-head">
         <div>
           <h1>Settings</h1>
           <p>Changes apply at once and persist across restarts.</p>
         </div>
       </div>
-      <Island component={SettingsTabs} props={{ tabs: TABS, selected: tab }} />
+      <div class="settings-grid">
+        <Island component={SettingsTabs} props={{ tabs: TABS, selected: tab }} />
+        <div class="settings-panels">
+          <SettingsPanel id="general" selected={tab} title="General">
+            <p class="lede">
+              How this browser talks to the orchestrator, and how fresh peer lists are.
+            </p>
+            <Island component={ApiKeyForm} props={{ required: data.apiKeyRequired }} />
+            <div class="section">
+              <Island component={CacheTtlForm} props={{ ttlSeconds: settings.CACHE_TTL_SECONDS }} />
+            </div>
+          </SettingsPanel>
 
-      <SettingsPanel id="general" selected={tab} title="General">
-        <p class="lede">
-          How this browser talks to the orchestrator, and how fresh peer lists are.
-        </p>
-        <Island component={ApiKeyForm} props={{ required: data.apiKeyRequired }} />
-        <div class="section">
-          <Island component={CacheTtlForm} props={{ ttlSeconds: settings.CACHE_TTL_SECONDS }} />
+          <SettingsPanel id="proxy" selected={tab} title="Proxy">
+            <NotBuiltYet feature="An engine proxy">
+              This orchestrator does not run a stream proxy. Streams reach it from the proxy you
+              already run, which posts <code>/events/stream_started</code> and{' '}
+              <code>/events/stream_ended</code>. There is nothing to configure here.
+            </NotBuiltYet>
+          </SettingsPanel>
+
+          <SettingsPanel id="peer-collector" selected={tab} title="Peer Collector">
+            <p class="lede">
+              Lists who is in each stream’s BitTorrent swarm, through a collector running inside
+              your VPN container.
+            </p>
+            <Island
+              component={CollectorSettings}
+              props={{ enabled: settings.PEER_COLLECTOR_ENABLED, url: settings.PEER_COLLECTOR_URL }}
+            />
+            <div class="section">
+              <h3>About peer collection</h3>
+              <ul class="notes">
+                <li>
+                  The collector runs inside the Gluetun VPN container (
+                  <code>network_mode: service:gluetun</code>) so it joins swarms through the VPN;
+                  the orchestrator stays outside and asks it over HTTP.
+                </li>
+                <li>
+                  It finds peers through the BitTorrent DHT and trackers and keeps tracking a swarm
+                  for a while, so later looks are fuller and instant.
+                </li>
+                <li>
+                  Peer lists are cached for {settings.CACHE_TTL_SECONDS} s (General → Peer list
+                  cache); country, city and ISP come from an offline database, so peer addresses are
+                  never sent to a third party.
+                </li>
+                <li>
+                  Without the collector the Streams page still shows each engine’s peer count, just
+                  not who the peers are.
+                </li>
+              </ul>
+            </div>
+          </SettingsPanel>
+
+          <SettingsPanel id="loop-detection" selected={tab} title="Loop Detection">
+            <NotBuiltYet feature="Loop detection">
+              Detecting a stream whose live position stops moving (and restarting it) is not built
+              yet. Its settings will appear here when it is.
+            </NotBuiltYet>
+          </SettingsPanel>
+
+          <SettingsPanel id="backup" selected={tab} title="Backup">
+            <p class="lede">Save the runtime settings to a file, or restore them from one.</p>
+            <Island component={BackupRestore} props={{ keys: Object.keys(settings) }} />
+          </SettingsPanel>
         </div>
-      </SettingsPanel>
-
-      <SettingsPanel id="proxy" selected={tab} title="Proxy">
-        <NotBuiltYet feature="An engine proxy">
-          This orchestrator does not run a stream proxy. Streams reach it from the proxy you already
-          run, which posts <code>/events/stream_started</code> and <code>/events/stream_ended</code>
-          . There is nothing to configure here.
-        </NotBuiltYet>
-      </SettingsPanel>
-
-      <SettingsPanel id="peer-collector" selected={tab} title="Peer Collector">
-        <p class="lede">
-          Lists who is in each stream’s BitTorrent swarm, through a collector running inside your
-          VPN container.
-        </p>
-        <Island
-          component={CollectorSettings}
-          props={{ enabled: settings.PEER_COLLECTOR_ENABLED, url: settings.PEER_COLLECTOR_URL }}
-        />
-        <div class="section">
-          <h3>About peer collection</h3>
-          <ul class="notes">
-            <li>
-              The collector runs inside the Gluetun VPN container (
-              <code>network_mode: service:gluetun</code>) so it joins swarms through the VPN; the
-              orchestrator stays outside and asks it over HTTP.
-            </li>
-            <li>
-              It finds peers through the BitTorrent DHT and trackers and keeps tracking a swarm for
-              a while, so later looks are fuller and instant.
-            </li>
-            <li>
-              Peer lists are cached for {settings.CACHE_TTL_SECONDS} s (General → Peer list cache);
-              country, city and ISP come from an offline database, so peer addresses are never sent
-              to a third party.
-            </li>
-            <li>
-              Without the collector the Streams page still shows each engine’s peer count, just not
-              who the peers are.
-            </li>
-          </ul>
-        </div>
-      </SettingsPanel>
-
-      <SettingsPanel id="loop-detection" selected={tab} title="Loop Detection">
-        <NotBuiltYet feature="Loop detection">
-          Detecting a stream whose live position stops moving (and restarting it) is not built yet.
-          Its settings will appear here when it is.
-        </NotBuiltYet>
-      </SettingsPanel>
-
-      <SettingsPanel id="backup" selected={tab} title="Backup">
-        <p class="lede">Save the runtime settings to a file, or restore them from one.</p>
-        <Island component={BackupRestore} props={{ keys: Object.keys(settings) }} />
-      </SettingsPanel>
+      </div>
     </div>
   )
 }

@@ -5,7 +5,11 @@
  */
 import StreamsTable, { type StreamsTableProps } from '../islands/StreamsTable.tsx'
 import { parseOpenRows } from '../orchestrator/panel/client/open-rows.ts'
-import type { PeersResult, StatSnapshot } from '../orchestrator/panel/client/types.ts'
+import {
+  toStreamRow,
+  type PeersResult,
+  type StatSnapshot,
+} from '../orchestrator/panel/client/types.ts'
 import { Island } from '../orchestrator/panel/island.tsx'
 import type { Handler, PageProps } from '../orchestrator/panel/route.ts'
 
@@ -30,7 +34,7 @@ export const handler: Handler<StreamsTableProps> = async ({ url, data, options, 
     }),
   )
   return {
-    streams,
+    streams: streams.map(toStreamRow),
     collectorEnabled: settings.PEER_COLLECTOR_ENABLED,
     open,
     history,

@@ -8,6 +8,7 @@
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Hono, type Context } from 'hono'
+import { compress } from 'hono/compress'
 import { h } from 'preact'
 import { renderToString } from 'preact-render-to-string'
 import { HttpError } from '../../lib/http-error.ts'
@@ -66,6 +67,8 @@ export function createPanel(deps: PanelDeps): Hono {
   assets.warm().catch((err: unknown) => log.error('panel asset build failed', { err }))
 
   const app = new Hono()
+  // Pages and bundles are text that gzips about 10:1; the JSON API is left as it is.
+  app.use('/panel/*', compress())
   const toStreams = (c: Context) => c.redirect('/panel/streams', 302)
   app.get('/', toStreams)
   app.get('/panel', toStreams)

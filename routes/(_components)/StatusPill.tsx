@@ -1,12 +1,12 @@
-import type { StreamView } from '../../orchestrator/panel/client/types.ts'
+import type { StreamRow } from '../../orchestrator/panel/client/types.ts'
 
 /** A stream's state as a coloured pill; an engine that stopped answering shows as a warning. */
-export function StatusPill({ stream }: { stream: StreamView }) {
+export function StatusPill({ stream }: { stream: StreamRow }) {
   if (stream.status === 'ended') return <span class="pill">Ended</span>
   if (stream.last_error) {
     return (
-      <span class="pill pill-warn" title={stream.last_error.message}>
-        Engine not answering
+      <span class="pill pill-warn" title={`Engine not answering: ${stream.last_error}`}>
+        Unreachable
       </span>
     )
   }

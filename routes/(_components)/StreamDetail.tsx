@@ -11,9 +11,12 @@ import type { PeersResult, StatSnapshot } from '../../orchestrator/panel/client/
 import { usePoll } from '../../orchestrator/panel/client/use-poll.ts'
 import { HistoryChart } from './HistoryChart.tsx'
 import { PeersPanel } from './PeersPanel.tsx'
+import { StopStream } from './StopStream.tsx'
 
 export interface StreamDetailProps {
   streamId: string
+  /** Only an active stream can be stopped. */
+  active: boolean
   tab: DetailTab
   collectorEnabled: boolean
   history: StatSnapshot[] | null
@@ -24,6 +27,8 @@ export interface StreamDetailProps {
   /** href that opens this row on a given tab (no-JS navigation). */
   hrefFor: (tab: DetailTab) => string
   onTab?: (tab: DetailTab) => void
+  /** Called after the stream was stopped, so the table refreshes at once. */
+  onStopped?: () => void
 }
 
 export function StreamDetail(props: StreamDetailProps) {
@@ -56,29 +61,32 @@ export function StreamDetail(props: StreamDetailProps) {
 
   return (
     <div class="detail">
-      <div class="tabs" role="tablist" aria-label="Stream details" onKeyDown={onKey}>
-        {tabs.map((t) => (
-          <a
-            key={t.id}
-            id={tabId(t.id)}
-            class="tab"
-            role="tab"
-            href={hrefFor(t.id)}
-            aria-selected={t.id === tab ? 'true' : 'false'}
-            aria-controls={panelId}
-            tabIndex={t.id === tab ? 0 : -1}
-            onClick={(e) => {
-              if (!onTab || e.metaKey || e.ctrlKey || e.shiftKey) return
-              e.preventDefault()
-              onTab(t.id)
-            }}
-          >
-            {t.label}
-            {t.id === 'peers' && peerCount.value != null && (
-              <span class="badge">{peerCount.value}</span>
-            )}
-          </a>
-        ))}
+      <div class="detail-bar">
+        <div class="tabs" role="tablist" aria-label="Stream details" onKeyDown={onKey}>
+          {tabs.map((t) => (
+            <a
+              key={t.id}
+              id={tabId(t.id)}
+              class="tab"
+              role="tab"
+              href={hrefFor(t.id)}
+              aria-selected={t.id === tab ? 'true' : 'false'}
+              aria-controls={panelId}
+              tabIndex={t.id === tab ? 0 : -1}
+              onClick={(e) => {
+                if (!onTab || e.metaKey || e.ctrlKey || e.shiftKey) return
+                e.preventDefault()
+                onTab(t.id)
+              }}
+            >
+              {t.label}
+              {t.id === 'peers' && peerCount.value != null && (
+                <span class="badge">{peerCount.value}</span>
+              )}
+            </a>
+          ))}
+        </div>
+        {props.active && <StopStream streamId={streamId} onStopped={props.onStopped} />}
       </div>
       <div role="tabpanel" id={panelId} aria-labelledby={tabId(tab)} data-tab={tab}>
         {tab === 'stats' ? (

@@ -38,6 +38,7 @@ let engine: EngineSimulator
 let orch: Awaited<ReturnType<typeof startTestOrchestrator>>
 let browser: TestBrowser
 let deadUrl: string
+let session: { playback_session_id: string }
 
 before(async () => {
   swarm = await createLocalSwarm({ peers: 4, mode: 'tracker' })
@@ -46,7 +47,7 @@ before(async () => {
     trackers: 'both',
     dht: false,
     // Re-announce every second, so a peer that joins later is found within a refresh or two.
-    env: { SWARM_REFRESH_SECONDS: '1' },
+    env: { SWARM_REFRESH_SECONDS: '1', TRACKER_MIN_INTERVAL_SECONDS: '1' },
   })
   engine = await createEngineSimulator({ infohash: swarm.infohash })
   orch = await startTestOrchestrator({
@@ -56,12 +57,12 @@ before(async () => {
     CACHE_TTL_SECONDS: '1',
     COLLECTOR_TIMEOUT_S: '20',
   })
-  await registerSimulatedStream({
+  ;({ start: session } = await registerSimulatedStream({
     orchestratorUrl: orch.url,
     engine,
     apiKey: API_KEY,
     streamId: STREAM_ID,
-  })
+  }))
   deadUrl = `http://127.0.0.1:${await freePort()}`
   browser = await launchBrowser()
   await mkdir(SHOTS, { recursive: true })
@@ -157,6 +158,23 @@ test('Settings: save without a key fails plainly; with the key, Test Connection 
   assert.equal(saved.PEER_COLLECTOR_URL, collector.url)
   await page.setViewportSize(PHONE)
   await shoot(page, 'settings-phone')
+
+  // Backup: restoring a file applies the keys the orchestrator knows and ignores the rest.
+  await page.setViewportSize(DESKTOP)
+  await page.getByRole('tab', { name: 'Backup' }).click()
+  await page.getByLabel('Settings file').setInputFiles({
+    name: 'backup.json',
+    mimeType: 'application/json',
+    buffer: Buffer.from(JSON.stringify({ CACHE_TTL_SECONDS: 7, SOMETHING_ELSE: 1 })),
+  })
+  await page.getByRole('button', { name: 'Restore settings' }).click()
+  await page.getByText('Restored CACHE_TTL_SECONDS.').waitFor()
+  const restored = (await (await fetch(`${orch.url}/config/runtime`)).json()) as Record<
+    string,
+    unknown
+  >
+  assert.equal(restored.CACHE_TTL_SECONDS, 7)
+  assert.equal(restored.PEER_COLLECTOR_ENABLED, true)
   await page.close()
   assert.deepEqual(browser.errors, [])
 })
@@ -192,7 +210,7 @@ test("once enabled, a stream's Peers tab lists the local swarm's peers, and refr
   assert.deepEqual(browser.errors, [])
 })
 
-test('turning collection off elsewhere hides the Peers tab of an open page without a reload', async () => {
+test('turning collection off elsewhere hides the Peers tab of an open page without a reload; Stop ends the stream', async () => {
   const page = await browser.newPage(DESKTOP)
   await openHydrated(page, `${orch.url}/panel/streams?open=${STREAM_ID}`)
   await page.getByRole('tab', { name: /Peers/ }).waitFor()
@@ -204,6 +222,12 @@ test('turning collection off elsewhere hides the Peers tab of an open page witho
   assert.equal(res.status, 200)
   await page.getByRole('tab', { name: /Peers/ }).waitFor({ state: 'detached', timeout: WAIT_MS })
   assert.equal(await page.locator('tr.detail-row').count(), 1, 'the row stayed open')
+
+  // Stopping from the panel takes a second click, reaches the engine and ends the row.
+  await page.getByRole('button', { name: 'Stop stream' }).click()
+  await page.getByRole('button', { name: 'Confirm stop' }).click()
+  await page.locator(`tr[data-stream="${STREAM_ID}"] .pill`, { hasText: 'Ended' }).waitFor()
+  assert.equal(engine.sessions.get(session.playback_session_id)?.stopped, true)
   await page.close()
   assert.deepEqual(browser.errors, [])
 })

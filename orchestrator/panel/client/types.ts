@@ -38,3 +38,39 @@ export type PeersResult = { ok: true; value: StreamPeers } | { ok: false; proble
 
 /** `GET /config/runtime`. */
 export type { RuntimeSettings } from '../../runtime-settings.ts'
+
+/**
+ * The fields the streams table shows. Pages hand islands this projection rather than whole
+ * StreamStates (URLs, labels, livepos), which keeps the serialized props a third the size.
+ */
+export type StreamRow = Pick<
+  StreamView,
+  | 'id'
+  | 'key_type'
+  | 'key'
+  | 'container_id'
+  | 'is_live'
+  | 'started_at'
+  | 'ended_at'
+  | 'status'
+  | 'peers'
+  | 'speed_down'
+  | 'speed_up'
+> & { last_error: string | null }
+
+export function toStreamRow(s: StreamView): StreamRow {
+  return {
+    id: s.id,
+    key_type: s.key_type,
+    key: s.key,
+    container_id: s.container_id,
+    is_live: s.is_live,
+    started_at: s.started_at,
+    ended_at: s.ended_at,
+    status: s.status,
+    peers: s.peers,
+    speed_down: s.speed_down,
+    speed_up: s.speed_up,
+    last_error: s.last_error?.message ?? null,
+  }
+}
