@@ -90,7 +90,7 @@ function cell(text: string): string {
 export function renderReadmeSettings(sections: SettingsSection[] = SETTINGS_SECTIONS): string {
   const out: string[] = [MD_BEGIN]
   for (const section of sections) {
-    out.push('', `#### ${section.title}`, '', section.note, '')
+    out.push('', `### ${section.title} settings`, '', section.note, '')
     out.push('| Variable | Default | Meaning |', '| --- | --- | --- |')
     for (const [name, s] of Object.entries(section.spec)) {
       const def =
