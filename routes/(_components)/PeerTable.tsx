@@ -16,7 +16,9 @@ export function PeerTable({ peers, caption }: { peers: PeerRow[]; caption: strin
             <th scope="col" class="col-city">
               City
             </th>
-            <th scope="col">ISP</th>
+            <th scope="col" class="col-isp">
+              ISP
+            </th>
             <th scope="col">Client</th>
             <th scope="col" class="num">
               Progress
@@ -32,9 +34,11 @@ export function PeerTable({ peers, caption }: { peers: PeerRow[]; caption: strin
               <td class="nowrap">
                 <Flag code={p.country_code} />
                 {countryName(p)}
+                {/* City and ISP under the country where the screen has no room for columns. */}
+                <span class="peer-sub">{[p.city, p.isp].filter(Boolean).join(' · ')}</span>
               </td>
               <td class="col-city">{p.city ?? '—'}</td>
-              <td>{p.isp ?? '—'}</td>
+              <td class="col-isp">{p.isp ?? '—'}</td>
               <td>{p.client ?? <span class="muted">Unknown</span>}</td>
               <td class="num">
                 {p.progress == null ? (
