@@ -4,13 +4,14 @@
  * hydrated, they switch in place, follow the ARIA tabs pattern and keep the URL in step.
  */
 import { useSignal } from '@preact/signals'
-import { apiGet } from '../../orchestrator/panel/client/api.ts'
+import { apiGet, describeProblem, toProblem } from '../../orchestrator/panel/client/api.ts'
 import { domId } from '../../orchestrator/panel/client/dom-id.ts'
 import type { DetailTab } from '../../orchestrator/panel/client/open-rows.ts'
 import type { PeersResult, StatSnapshot } from '../../orchestrator/panel/client/types.ts'
 import { usePoll } from '../../orchestrator/panel/client/use-poll.ts'
 import { HistoryChart } from './HistoryChart.tsx'
 import { PeersPanel } from './PeersPanel.tsx'
+import { StateMessage } from './StateMessage.tsx'
 import { StopStream } from './StopStream.tsx'
 
 export interface StreamDetailProps {
@@ -111,17 +112,31 @@ function StatsPanel(props: {
   refreshMs: number
 }) {
   const history = useSignal<StatSnapshot[] | null>(props.initial)
+  const problem = useSignal<string | null>(null)
   usePoll(
     async (signal) => {
-      history.value = await apiGet<StatSnapshot[]>(
-        `/streams/${encodeURIComponent(props.streamId)}/stats`,
-        signal,
-      )
+      try {
+        history.value = await apiGet<StatSnapshot[]>(
+          `/streams/${encodeURIComponent(props.streamId)}/stats`,
+          signal,
+        )
+        problem.value = null
+      } catch (err) {
+        if (!signal.aborted) problem.value = describeProblem(toProblem(err))
+      }
     },
     props.refreshMs,
     [props.streamId],
     { immediate: props.initial === null },
   )
-  if (history.value === null) return <HistoryChart history={[]} />
+  if (history.value === null) {
+    return problem.value ? (
+      <StateMessage kind="error" title="History unavailable">
+        {problem.value}
+      </StateMessage>
+    ) : (
+      <StateMessage kind="loading" title="Loading history…" />
+    )
+  }
   return <HistoryChart history={history.value} />
 }
