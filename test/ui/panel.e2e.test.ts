@@ -158,6 +158,9 @@ test('Settings: save without a key fails plainly; with the key, Test Connection 
   assert.equal(saved.PEER_COLLECTOR_URL, collector.url)
   await page.setViewportSize(PHONE)
   await shoot(page, 'settings-phone')
+  await page.emulateMedia({ colorScheme: 'dark' })
+  await shoot(page, 'settings-phone-dark')
+  await page.emulateMedia({ colorScheme: 'light' })
 
   // Backup: restoring a file applies the keys the orchestrator knows and ignores the rest.
   await page.setViewportSize(DESKTOP)
@@ -204,7 +207,11 @@ test("once enabled, a stream's Peers tab lists the local swarm's peers, and refr
   await page.locator(`[data-peer="${late.ip}:${late.port}"]`).waitFor({ timeout: WAIT_MS })
   assert.equal(await page.getByRole('tab', { name: /Peers/ }).getAttribute('aria-selected'), 'true')
   await shoot(page, 'streams-desktop')
+  await page.emulateMedia({ colorScheme: 'dark' })
+  await shoot(page, 'streams-desktop-dark')
   await page.setViewportSize(PHONE)
+  await shoot(page, 'streams-phone-dark')
+  await page.emulateMedia({ colorScheme: 'light' })
   await shoot(page, 'streams-phone')
   await page.close()
   assert.deepEqual(browser.errors, [])
