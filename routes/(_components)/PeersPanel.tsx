@@ -6,6 +6,7 @@
  */
 import { useSignal } from '@preact/signals'
 import { apiGet, describeProblem, toProblem } from '../../orchestrator/panel/client/api.ts'
+import { domId } from '../../orchestrator/panel/client/dom-id.ts'
 import { formatAgo } from '../../orchestrator/panel/client/format.ts'
 import type { PeerRow, PeersResult, StreamPeers } from '../../orchestrator/panel/client/types.ts'
 import { usePoll } from '../../orchestrator/panel/client/use-poll.ts'
@@ -96,22 +97,26 @@ export function PeersPanel({ streamId, initial, refreshMs, now, onCount }: Peers
     <div>
       <div class="peers-head">
         <div class="filters">
-          {FILTERS.map(({ key, label }) => (
-            <label key={key}>
-              {label}
-              <select
-                value={f[key]}
-                onChange={(e) => setFilter(key, (e.currentTarget as HTMLSelectElement).value)}
-              >
-                <option value={ALL}>All</option>
-                {options(answer.peers, key).map(([v, n]) => (
-                  <option value={v} key={v}>
-                    {v} ({n})
-                  </option>
-                ))}
-              </select>
-            </label>
-          ))}
+          {FILTERS.map(({ key, label }) => {
+            const id = domId(`filter-${key}`, streamId)
+            return (
+              <div class="filter" key={key}>
+                <label for={id}>{label}</label>
+                <select
+                  id={id}
+                  value={f[key]}
+                  onChange={(e) => setFilter(key, (e.currentTarget as HTMLSelectElement).value)}
+                >
+                  <option value={ALL}>All</option>
+                  {options(answer.peers, key).map(([v, n]) => (
+                    <option value={v} key={v}>
+                      {v} ({n})
+                    </option>
+                  ))}
+                </select>
+              </div>
+            )
+          })}
         </div>
         <p class="hint" aria-live="polite">
           Showing {shown.length} of {answer.peers.length} peers
