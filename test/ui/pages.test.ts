@@ -141,3 +141,23 @@ test('unknown panel pages answer 404 with a page, not JSON', async () => {
   assert.equal(res.status, 404)
   assert.match(await res.text(), /Page not found/)
 })
+
+test('island props must be data: a function prop is refused at render time', async () => {
+  const { createIslandScope, renderWithIslands, Island } =
+    await import('../../orchestrator/panel/island.tsx')
+  const { h } = await import('preact')
+  type WidgetProps = { onPick?: () => void }
+  const Widget = (p: WidgetProps) => h('button', { onClick: p.onPick }, 'x')
+  const WidgetIsland = Island<WidgetProps>
+  assert.throws(
+    () =>
+      renderWithIslands(
+        createIslandScope(),
+        h(WidgetIsland, { component: Widget, props: { onPick: () => {} } }),
+      ),
+    /Widget props\.onPick is a function; island props must be JSON data/,
+  )
+  const scope = createIslandScope()
+  renderWithIslands(scope, h(WidgetIsland, { component: Widget, props: {} }))
+  assert.equal(scope.used[0]?.name, 'Widget')
+})
