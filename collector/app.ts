@@ -42,14 +42,19 @@ export function createCollectorApp(deps: CollectorAppDeps) {
   app.get('/health', (c) => {
     const cacheHealth = safeHealth(() => cache?.health(), log)
     const enrichHealth = safeHealth(() => enricher?.health(), log)
+    const dhtNodes = deps.dht.nodeCount()
+    const warnings = healthWarnings(dhtNodes, config.TRACKERS.length)
     return c.json({
+      // Still HTTP 200 when degraded: restarting the collector cannot fix a VPN with no route
+      // to the DHT, so compose should not kill it; the dashboard shows the warnings instead.
+      status: warnings.length ? 'degraded' : 'ok',
+      warnings,
       ...cacheHealth,
       ...enrichHealth,
-      status: 'ok',
       redis_available: Boolean(cacheHealth.redis_available),
       version: deps.version ?? '0.0.0',
       uptime_s: Math.round((Date.now() - startedAt) / 1000),
-      dht_nodes: deps.dht.nodeCount(),
+      dht_nodes: dhtNodes,
       dht_port: deps.dht.port(),
       dht_bootstrap: config.DHT_BOOTSTRAP.map((b) => `${b.host}:${b.port}`),
       trackers: config.TRACKERS,
@@ -143,4 +148,10 @@ function safeHealth(fn: () => Record<string, unknown> | undefined, log: Logger) 
     log.warn('health figure failed', { err })
     return {}
   }
+}
+
+/** What an operator should know before trusting an answer: no way to find peers at all. */
+function healthWarnings(dhtNodes: number, trackers: number): string[] {
+  if (dhtNodes > 0 || trackers > 0) return []
+  return ['no discovery source: the DHT has no nodes and no trackers are configured']
 }

@@ -147,11 +147,13 @@ function Result({ id, message }: { id: string; message: Message }) {
 
 const HEALTH_FIELDS: [string, string][] = [
   ['status', 'Status'],
+  ['warnings', 'Warnings'],
   ['version', 'Version'],
   ['uptime_s', 'Uptime (s)'],
   ['dht_nodes', 'DHT nodes'],
   ['tracked_swarms', 'Tracked swarms'],
   ['redis_available', 'Redis'],
+  ['geoip_available', 'GeoIP'],
 ]
 
 function HealthSummary({ health }: { health: Health }) {
@@ -178,6 +180,7 @@ function HealthSummary({ health }: { health: Health }) {
 
 function show(v: unknown): string {
   if (typeof v === 'boolean') return v ? 'yes' : 'no'
+  if (Array.isArray(v)) return v.length ? v.join('; ') : 'none'
   if (v !== null && typeof v === 'object') return JSON.stringify(v)
   return String(v)
 }

@@ -79,13 +79,23 @@ test('/health reports discovery figures and no redis without a cache', async (t)
   const res = await app.request('/health')
   assert.equal(res.status, 200)
   const h = (await res.json()) as Record<string, unknown>
-  assert.equal(h.status, 'ok')
+  // No tracker and no DHT node: the collector cannot find anyone, and /health says so.
+  assert.equal(h.status, 'degraded')
+  assert.match(String(h.warnings), /no discovery source/)
   assert.equal(h.redis_available, false)
   assert.equal(h.tracked_swarms, 1)
   assert.equal(h.dht_nodes, 0)
   assert.deepEqual(h.trackers, [])
   assert.equal(typeof h.version, 'string')
   assert.equal(typeof h.uptime_s, 'number')
+})
+
+test('/health is ok without warnings once a discovery source is configured', async (t) => {
+  // A tracker on a closed loopback port: configured, never contacted by /health itself.
+  const { app } = await isolatedService(t, { env: { TRACKERS: 'udp://127.0.0.1:9/announce' } })
+  const h = (await (await app.request('/health')).json()) as Record<string, unknown>
+  assert.equal(h.status, 'ok')
+  assert.deepEqual(h.warnings, [])
 })
 
 test("an enricher's health is merged into /health", async (t) => {
