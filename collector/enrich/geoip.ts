@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path'
 import { isIP } from 'node:net'
 import { Reader, type Response } from 'mmdb-lib'
 import { loadAsnIndex, type AsnIndex } from './asn-index.ts'
+import type { PeerEnrichment } from '../types.ts'
 
 /**
  * Offline geolocation: DB-IP City Lite (MMDB, ip-location-db's flat layout) for place, and the
@@ -14,17 +15,18 @@ import { loadAsnIndex, type AsnIndex } from './asn-index.ts'
  * const geo = loadGeoIp()
  * geo.lookup('1.1.1.1') // { country: 'Australia', country_code: 'AU', city: 'Sydney', ..., asn: 13335 }
  */
-export interface GeoFields {
-  country?: string
-  country_code?: string
-  city?: string
-  region?: string
-  latitude?: number
-  longitude?: number
-  timezone?: string
-  isp?: string
-  asn?: number
-}
+export type GeoFields = Pick<
+  PeerEnrichment,
+  | 'country'
+  | 'country_code'
+  | 'city'
+  | 'region'
+  | 'latitude'
+  | 'longitude'
+  | 'timezone'
+  | 'isp'
+  | 'asn'
+>
 
 /** What /health shows for each database. */
 export interface GeoDatabaseInfo {
