@@ -1,20 +1,21 @@
-import type { InfohashSource, KeyType, StatSnapshot, StreamState, StreamStatus } from './types.ts'
+import type { InfohashSource, StatSnapshot, StreamState, StreamStatus } from './types.ts'
 
 /** What registering a stream needs; the route builds it from a validated event. */
-export interface NewStream {
-  id: string
-  key_type: KeyType
-  key: string
-  container_id: string
-  playback_session_id: string
-  stat_url: string
-  command_url: string
-  is_live: boolean
-  engine: { host: string; port: number }
-  labels: Record<string, string>
-  infohash: string | null
-  infohash_source: InfohashSource | null
-}
+export type NewStream = Pick<
+  StreamState,
+  | 'id'
+  | 'key_type'
+  | 'key'
+  | 'container_id'
+  | 'playback_session_id'
+  | 'stat_url'
+  | 'command_url'
+  | 'is_live'
+  | 'engine'
+  | 'labels'
+  | 'infohash'
+  | 'infohash_source'
+>
 
 export interface StreamStoreOptions {
   /** Snapshots kept per stream. */
