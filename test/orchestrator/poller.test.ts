@@ -1,22 +1,36 @@
 // Guards stat polling against the engine simulator: snapshots carry the engine's figures,
 // history stays bounded, a failing engine only marks its own stream, and a session the engine
 // forgot ends the stream.
-import { test } from 'node:test'
+import { test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
 import { createServer } from 'node:net'
-import { createEngineSimulator, registerSimulatedStream } from '../helpers/engine-simulator.ts'
+import {
+  createEngineSimulator,
+  registerSimulatedStream,
+  type EngineSimulatorOptions,
+} from '../helpers/engine-simulator.ts'
 import { startTestOrchestrator } from '../helpers/orchestrator-process.ts'
 
 const getJson = async (url: string) => (await (await fetch(url)).json()) as any
 const enc = encodeURIComponent
 
-test('after a poll the stream shows the peers, speeds, totals and livepos the engine reported', async (t) => {
-  const engine = await createEngineSimulator()
-  const orch = await startTestOrchestrator()
+/** An engine simulator and an in-process orchestrator, both stopped when the test ends. */
+async function startEngineAndOrchestrator(
+  t: TestContext,
+  env: Record<string, string> = {},
+  engineOptions: EngineSimulatorOptions = {},
+) {
+  const engine = await createEngineSimulator(engineOptions)
+  const orch = await startTestOrchestrator(env)
   t.after(async () => {
     await orch.close()
     await engine.close()
   })
+  return { engine, orch }
+}
+
+test('after a poll the stream shows the peers, speeds, totals and livepos the engine reported', async (t) => {
+  const { engine, orch } = await startEngineAndOrchestrator(t)
   const { streamId, start } = await registerSimulatedStream({ orchestratorUrl: orch.url, engine })
   const before = await getJson(`${orch.url}/streams/${enc(streamId)}`)
   assert.equal(before.infohash, null, 'a content id key gives no infohash before the engine speaks')
@@ -44,12 +58,7 @@ test('after a poll the stream shows the peers, speeds, totals and livepos the en
 })
 
 test('stats history keeps the newest STATS_HISTORY_MAX snapshots, oldest first, and honours since/limit', async (t) => {
-  const engine = await createEngineSimulator()
-  const orch = await startTestOrchestrator({ STATS_HISTORY_MAX: '3' })
-  t.after(async () => {
-    await orch.close()
-    await engine.close()
-  })
+  const { engine, orch } = await startEngineAndOrchestrator(t, { STATS_HISTORY_MAX: '3' })
   const { streamId, start } = await registerSimulatedStream({ orchestratorUrl: orch.url, engine })
   for (let i = 0; i < 5; i++) await orch.poller.pollOnce()
   const stats = await getJson(`${orch.url}/streams/${enc(streamId)}/stats`)
@@ -71,12 +80,11 @@ test('stats history keeps the newest STATS_HISTORY_MAX snapshots, oldest first, 
 })
 
 test('camelCase speeds are accepted; without an infohash in the stats an infohash key is used', async (t) => {
-  const engine = await createEngineSimulator({ camelCaseSpeeds: true, omitInfohashInStats: true })
-  const orch = await startTestOrchestrator()
-  t.after(async () => {
-    await orch.close()
-    await engine.close()
-  })
+  const { engine, orch } = await startEngineAndOrchestrator(
+    t,
+    {},
+    { camelCaseSpeeds: true, omitInfohashInStats: true },
+  )
   const { streamId } = await registerSimulatedStream({
     orchestratorUrl: orch.url,
     engine,
@@ -92,18 +100,13 @@ test('camelCase speeds are accepted; without an infohash in the stats an infohas
 })
 
 test('failing engines mark only their own stream and never stop the poller', async (t) => {
-  const engine = await createEngineSimulator()
+  const { engine, orch } = await startEngineAndOrchestrator(t, { STAT_TIMEOUT_S: '1' })
   // A port with nothing listening: connection refused.
   const closedPort = await new Promise<number>((resolve) => {
     const s = createServer().listen(0, '127.0.0.1', () => {
       const p = (s.address() as { port: number }).port
       s.close(() => resolve(p))
     })
-  })
-  const orch = await startTestOrchestrator({ STAT_TIMEOUT_S: '1' })
-  t.after(async () => {
-    await orch.close()
-    await engine.close()
   })
   const healthy = await registerSimulatedStream({ orchestratorUrl: orch.url, engine })
   const faults = ['hang', 'http-500', 'garbage', 'engine-error'] as const
@@ -162,12 +165,7 @@ test('failing engines mark only their own stream and never stop the poller', asy
 })
 
 test('a session the engine no longer knows ends its stream; the poller skips ended streams', async (t) => {
-  const engine = await createEngineSimulator()
-  const orch = await startTestOrchestrator()
-  t.after(async () => {
-    await orch.close()
-    await engine.close()
-  })
+  const { engine, orch } = await startEngineAndOrchestrator(t)
   const { streamId, start } = await registerSimulatedStream({ orchestratorUrl: orch.url, engine })
   await orch.poller.pollOnce()
   // The player went away and the engine expired the session on its own.
@@ -184,12 +182,7 @@ test('a session the engine no longer knows ends its stream; the poller skips end
 })
 
 test('DELETE /streams/{id} stops the engine session through the command URL, then marks it ended', async (t) => {
-  const engine = await createEngineSimulator()
-  const orch = await startTestOrchestrator()
-  t.after(async () => {
-    await orch.close()
-    await engine.close()
-  })
+  const { engine, orch } = await startEngineAndOrchestrator(t)
   const { streamId, start } = await registerSimulatedStream({ orchestratorUrl: orch.url, engine })
   const res = await fetch(`${orch.url}/streams/${enc(streamId)}`, { method: 'DELETE' })
   assert.equal(res.status, 200)
@@ -208,12 +201,7 @@ test('DELETE /streams/{id} stops the engine session through the command URL, the
 })
 
 test('the poller runs by itself every COLLECT_INTERVAL_S', async (t) => {
-  const engine = await createEngineSimulator()
-  const orch = await startTestOrchestrator({ COLLECT_INTERVAL_S: '1' })
-  t.after(async () => {
-    await orch.close()
-    await engine.close()
-  })
+  const { engine, orch } = await startEngineAndOrchestrator(t, { COLLECT_INTERVAL_S: '1' })
   const { streamId } = await registerSimulatedStream({ orchestratorUrl: orch.url, engine })
   const deadline = Date.now() + 15_000
   let stats: any[] = []
