@@ -22,14 +22,19 @@ const asPeer = (p: { host: string; port: number }): SwarmPeer => ({
   last_seen: now,
 })
 
-function enricherFor(env: Record<string, string> = {}): PeerEnricher {
+type After = { after(fn: () => Promise<void>): void }
+
+/** An enricher with `env` over this file's settings, closed when the test ends. */
+function enricherFor(t: After, env: Record<string, string> = {}): PeerEnricher {
   const settings = loadSettings(ENRICH_SETTINGS, {
     CLIENT_ID_TIMEOUT_MS: '1500',
     CLIENT_ID_CONCURRENCY: '4',
     ...env,
   })
   // Loopback peers get no geolocation anyway; skipping the databases keeps this file light.
-  return createPeerEnricher({ settings, geoIp: null })
+  const enricher = createPeerEnricher({ settings, geoIp: null })
+  t.after(() => enricher.close())
+  return enricher
 }
 
 /** A port on 127.0.0.1 that refuses connections (bound, then closed). */
@@ -41,7 +46,7 @@ async function closedPort(): Promise<number> {
   return port
 }
 
-async function startPeers(t: { after(fn: () => Promise<void>): void }) {
+async function startPeers(t: After) {
   const peers: BtPeer[] = [
     await startBtPeer({
       host: '127.0.0.2',
@@ -71,8 +76,7 @@ async function startPeers(t: { after(fn: () => Promise<void>): void }) {
 test('peers that answer the handshake get their client; silent and closed ones do not', async (t) => {
   const [qb, tr, ut, silent] = await startPeers(t)
   const closed = { host: '127.0.0.9', port: await closedPort() }
-  const enricher = enricherFor()
-  t.after(() => enricher.close())
+  const enricher = enricherFor(t)
 
   const out = await enricher.enrich(
     [qb, tr, ut, silent, closed].map((p) => asPeer(p!)),
@@ -99,8 +103,7 @@ test('peers that answer the handshake get their client; silent and closed ones d
 
 test('the step ends by the deadline, and handshakes finished later serve the next answer', async (t) => {
   const [qb, , , silent] = await startPeers(t)
-  const enricher = enricherFor({ CLIENT_ID_TIMEOUT_MS: '20000' })
-  t.after(() => enricher.close())
+  const enricher = enricherFor(t, { CLIENT_ID_TIMEOUT_MS: '20000' })
   const peers = [asPeer(silent!), asPeer(qb!)]
 
   const started = Date.now()
@@ -122,8 +125,7 @@ test('the step ends by the deadline, and handshakes finished later serve the nex
 
 test('results are cached per peer, failures too', async (t) => {
   const [qb, , , silent] = await startPeers(t)
-  const enricher = enricherFor({ CLIENT_ID_TIMEOUT_MS: '300' })
-  t.after(() => enricher.close())
+  const enricher = enricherFor(t, { CLIENT_ID_TIMEOUT_MS: '300' })
   const peers = [asPeer(qb!), asPeer(silent!)]
   await enricher.enrich(peers, { infohash: INFOHASH, deadline: Date.now() + 5000 })
   const again = await enricher.enrich(peers, { infohash: INFOHASH, deadline: Date.now() + 5000 })
@@ -137,8 +139,7 @@ test('results are cached per peer, failures too', async (t) => {
 
 test('only MAX_PEERS_TO_ENRICH peers are enriched; the rest are returned as they came', async (t) => {
   const [qb, tr, ut] = await startPeers(t)
-  const enricher = enricherFor({ MAX_PEERS_TO_ENRICH: '2' })
-  t.after(() => enricher.close())
+  const enricher = enricherFor(t, { MAX_PEERS_TO_ENRICH: '2' })
   const out = await enricher.enrich(
     [qb, tr, ut].map((p) => asPeer(p!)),
     {
@@ -185,8 +186,7 @@ test('a bitfield becomes progress once the swarm metadata, verified, gives the p
   })
   t.after(() => Promise.all([honest.close(), liar.close()]).then(() => {}))
 
-  const liarFirst = enricherFor()
-  t.after(() => liarFirst.close())
+  const liarFirst = enricherFor(t)
   const [fromLiar] = await liarFirst.enrich([asPeer(liar)], {
     infohash: torrent.infohash,
     deadline: Date.now() + 5000,
@@ -194,8 +194,7 @@ test('a bitfield becomes progress once the swarm metadata, verified, gives the p
   assert.equal(fromLiar?.client, 'Transmission 4.06')
   assert.equal(fromLiar?.progress, undefined)
 
-  const enricher = enricherFor()
-  t.after(() => enricher.close())
+  const enricher = enricherFor(t)
   const [view] = await enricher.enrich([asPeer(honest)], {
     infohash: torrent.infohash,
     deadline: Date.now() + 5000,
@@ -220,8 +219,7 @@ test('on a local swarm, peers that accept handshakes get a client and a silent o
   })
   t.after(() => swarm.close())
   silentIp = swarm.peers[0]?.ip
-  const enricher = enricherFor({ CLIENT_ID_TIMEOUT_MS: '1000' })
-  t.after(() => enricher.close())
+  const enricher = enricherFor(t, { CLIENT_ID_TIMEOUT_MS: '1000' })
 
   const out = await enricher.enrich(
     swarm.peers.map((p) => asPeer({ host: p.ip, port: p.port })),
@@ -240,8 +238,7 @@ test('on a local swarm, peers that accept handshakes get a client and a silent o
 
 test('an infohash that is not 40 hex digits skips identification instead of crashing', async (t) => {
   const [qb] = await startPeers(t)
-  const enricher = enricherFor()
-  t.after(() => enricher.close())
+  const enricher = enricherFor(t)
   const [view] = await enricher.enrich([asPeer(qb!)], {
     infohash: 'not-an-infohash',
     deadline: Date.now() + 1000,
