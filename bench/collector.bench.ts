@@ -25,6 +25,7 @@ import {
   type LocalSwarm,
   type LocalTorrent,
 } from '../test/helpers/local-swarm.ts'
+import { median } from './helpers.ts'
 
 const PEERS = 30
 const COLD_TRIALS = 3
@@ -50,11 +51,6 @@ function recall(body: PeersAnswer, torrent: LocalTorrent): number {
   const want = new Set(torrent.peers.map((p) => `${p.ip}:${p.port}`))
   const got = body.peers.filter((p) => want.has(`${p.ip}:${p.port}`)).length
   return got / want.size
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b)
-  return s[Math.floor(s.length / 2)] ?? NaN
 }
 
 function rssBytes(pid: number): number {

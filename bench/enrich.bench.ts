@@ -10,6 +10,7 @@ import { createPeerEnricher } from '../collector/enrich/create-enricher.ts'
 import { loadGeoIp } from '../collector/enrich/geoip.ts'
 import type { PeersAnswer, PeerView, SwarmPeer } from '../collector/types.ts'
 import { startBtPeer } from '../test/helpers/bt-peer.ts'
+import { medianWallTime } from './helpers.ts'
 
 const PEERS = 50
 const ROUNDS = 200
@@ -30,18 +31,6 @@ function answer(peers: PeerView[]): string {
     sources: { dht: peers.length, tracker: 0 },
   }
   return JSON.stringify(body)
-}
-
-/** Median wall time (ms) of `fn` over ROUNDS runs. */
-async function median(fn: () => Promise<unknown> | unknown): Promise<number> {
-  const times: number[] = []
-  for (let i = 0; i < ROUNDS; i++) {
-    const t0 = performance.now()
-    await fn()
-    times.push(performance.now() - t0)
-  }
-  times.sort((a, b) => a - b)
-  return times[Math.floor(times.length / 2)] as number
 }
 
 export default async function benchEnrich(): Promise<void> {
@@ -102,19 +91,24 @@ export default async function benchEnrich(): Promise<void> {
     const coldMs = performance.now() - cold
     const identified = first.filter((p) => p.client).length
 
-    const baseline = await median(() => answer(loopback.map((p) => ({ ...p }))))
-    const withClients = await median(async () =>
-      answer(
-        await handshaking.enrich(loopback, { infohash: INFOHASH, deadline: Date.now() + 1000 }),
-      ),
+    const timing = { rounds: ROUNDS }
+    const baseline = await medianWallTime(() => answer(loopback.map((p) => ({ ...p }))), timing)
+    const withClients = await medianWallTime(
+      async () =>
+        answer(
+          await handshaking.enrich(loopback, { infohash: INFOHASH, deadline: Date.now() + 1000 }),
+        ),
+      timing,
     )
     const geoFirst = performance.now()
     await geoOnly.enrich(publicPeers, { infohash: INFOHASH, deadline: Date.now() + 1000 })
     const geoColdMs = performance.now() - geoFirst
-    const withGeo = await median(async () =>
-      answer(
-        await geoOnly.enrich(publicPeers, { infohash: INFOHASH, deadline: Date.now() + 1000 }),
-      ),
+    const withGeo = await medianWallTime(
+      async () =>
+        answer(
+          await geoOnly.enrich(publicPeers, { infohash: INFOHASH, deadline: Date.now() + 1000 }),
+        ),
+      timing,
     )
     const added = withClients - baseline + (withGeo - baseline)
     console.log(

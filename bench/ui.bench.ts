@@ -9,23 +9,12 @@ import { gzipSync } from 'node:zlib'
 import { Hono } from 'hono'
 import { createPanel } from '../orchestrator/panel/index.ts'
 import { createFixtureData, sampleStream } from '../test/ui/fixtures.ts'
+import { medianWallTime } from './helpers.ts'
 
 const JS_BUDGET_BYTES = 30 * 1024
 const STREAMS = 200
 const ROUNDS = 60
 const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`
-
-async function median(fn: () => Promise<unknown>): Promise<number> {
-  for (let i = 0; i < 5; i++) await fn() // warm up the JIT and the asset build
-  const times: number[] = []
-  for (let i = 0; i < ROUNDS; i++) {
-    const t0 = performance.now()
-    await fn()
-    times.push(performance.now() - t0)
-  }
-  times.sort((a, b) => a - b)
-  return times[Math.floor(times.length / 2)]!
-}
 
 export default async function uiBench(): Promise<void> {
   const streams = Array.from({ length: STREAMS }, (_, i) => sampleStream(i))
@@ -55,8 +44,13 @@ export default async function uiBench(): Promise<void> {
     `HTML for ${STREAMS} streams: ${kb(html.length)} raw, ${kb(gzipSync(html).length)} gzipped`,
   )
 
-  const page = await median(async () => (await app.request('/panel/streams')).text())
-  const json = await median(async () => (await baseline.request('/streams')).text())
+  // Warm-up runs prime the JIT and the asset build.
+  const timing = { rounds: ROUNDS, warmup: 5 }
+  const page = await medianWallTime(
+    async () => (await app.request('/panel/streams')).text(),
+    timing,
+  )
+  const json = await medianWallTime(async () => (await baseline.request('/streams')).text(), timing)
   console.log(
     `render /panel/streams with ${STREAMS} streams: ${page.toFixed(2)} ms median ` +
       `= ${(page / json).toFixed(1)}x a bare JSON /streams of the same data (${json.toFixed(2)} ms)`,
