@@ -104,40 +104,44 @@ function findSetpriv(): string | undefined {
 
 /** True when something on 127.0.0.1:port answers `PING` with `+PONG`. */
 export function pingRedis(port: number, timeoutMs = 500): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createConnection({ host: '127.0.0.1', port })
-    let buf = ''
-    const done = (ok: boolean) => {
-      socket.destroy()
-      resolve(ok)
-    }
-    socket.setTimeout(timeoutMs, () => done(false))
-    socket.once('error', () => done(false))
-    socket.once('connect', () => socket.write('PING\r\n'))
-    socket.setEncoding('utf8').on('data', (d: string) => {
-      buf += d
-      if (buf.includes('\r\n')) done(buf.startsWith('+PONG'))
-    })
+  return askRedis(port, 'PING', timeoutMs, false, (buf, done) => {
+    if (buf.includes('\r\n')) done(buf.startsWith('+PONG'))
   })
 }
 
 /** The `process_id` a Redis server on 127.0.0.1:port reports, or undefined. */
 export function serverPid(port: number, timeoutMs = 500): Promise<number | undefined> {
+  return askRedis<number | undefined>(port, 'INFO server', timeoutMs, undefined, (buf, done) => {
+    if (buf.startsWith('-')) return done(undefined)
+    const m = /process_id:(\d+)/.exec(buf)
+    if (m && buf.includes('\r\n', (m.index ?? 0) + m[0].length)) done(Number(m[1]))
+  })
+}
+
+/**
+ * Sends one inline command to 127.0.0.1:port; `read` sees the whole reply so far after each
+ * chunk and calls `done` once it has its answer. Resolves `failed` on timeout or socket error.
+ */
+function askRedis<T>(
+  port: number,
+  command: string,
+  timeoutMs: number,
+  failed: T,
+  read: (buf: string, done: (value: T) => void) => void,
+): Promise<T> {
   return new Promise((resolve) => {
     const socket = createConnection({ host: '127.0.0.1', port })
     let buf = ''
-    const done = (pid: number | undefined) => {
+    const done = (value: T) => {
       socket.destroy()
-      resolve(pid)
+      resolve(value)
     }
-    socket.setTimeout(timeoutMs, () => done(undefined))
-    socket.once('error', () => done(undefined))
-    socket.once('connect', () => socket.write('INFO server\r\n'))
+    socket.setTimeout(timeoutMs, () => done(failed))
+    socket.once('error', () => done(failed))
+    socket.once('connect', () => socket.write(`${command}\r\n`))
     socket.setEncoding('utf8').on('data', (d: string) => {
       buf += d
-      if (buf.startsWith('-')) return done(undefined)
-      const m = /process_id:(\d+)/.exec(buf)
-      if (m && buf.includes('\r\n', (m.index ?? 0) + m[0].length)) done(Number(m[1]))
+      read(buf, done)
     })
   })
 }
