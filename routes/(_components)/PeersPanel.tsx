@@ -135,7 +135,19 @@ export function PeersPanel({ streamId, initial, refreshMs, now, onCount }: Peers
       ) : (
         <StateMessage kind="empty" title="No peer matches these filters" />
       )}
+      <GeoAttribution />
     </div>
+  )
+}
+
+/** DB-IP City Lite is CC BY 4.0, which asks for this credit wherever its data is shown. */
+function GeoAttribution() {
+  return (
+    <p class="attribution">
+      <a href="https://db-ip.com" rel="noopener">
+        IP geolocation by DB-IP
+      </a>
+    </p>
   )
 }
 

@@ -81,6 +81,11 @@ test('with collection enabled, ?peers= renders the peer list on the server', asy
   assert.match(visible, /Deutsche Telekom AG/)
   assert.match(visible, /qBittorrent 4\.6\.2/)
   assert.match(html, /🇩🇪/)
+  // DB-IP's CC BY 4.0 licence asks for credit wherever its geolocation is shown.
+  assert.match(
+    withoutScripts(html),
+    /<a href="https:\/\/db-ip\.com"[^>]*>\s*IP geolocation by DB-IP\s*<\/a>/,
+  )
 })
 
 test('the settings page renders all five tabs and the selected panel', async () => {
