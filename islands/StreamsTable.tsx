@@ -197,11 +197,26 @@ function StreamRows(props: {
             <span class="chev" aria-hidden="true">
               ›
             </span>
+            {/* A named stream leads with its name; the key (a hash) is then only a hint below. */}
             <span>
-              <span class="key" title={s.key}>
-                {shortKey(s.key)}
-              </span>
+              {s.name ? (
+                <span class="stream-name" title={s.name}>
+                  {s.name}
+                </span>
+              ) : (
+                <span class="key" title={s.key}>
+                  {shortKey(s.key)}
+                </span>
+              )}
               <span class="key-type">
+                {s.name && (
+                  <>
+                    <span class="key-inline" title={s.key}>
+                      {shortKey(s.key)}
+                    </span>
+                    {' · '}
+                  </>
+                )}
                 {s.key_type.replace('_', ' ')}
                 {s.is_live ? ' · live' : ''}
               </span>

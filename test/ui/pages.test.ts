@@ -5,6 +5,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { Hono } from 'hono'
 import { createPanel } from '../../orchestrator/panel/index.ts'
+import { shortKey } from '../../orchestrator/panel/client/format.ts'
 import { createFixtureData, sampleStream } from './fixtures.ts'
 
 function panelWith(enabled: boolean) {
@@ -58,6 +59,37 @@ test('the streams page lists every stream with its peer count before any script 
   assert.match(visible, /Active streams 1/)
   // The expand control is a real link, so rows open without JavaScript.
   assert.match(html, /class="expand" href="\?open=/)
+})
+
+test('a stream named by the proxy shows its name as the title, its key beneath and its peer count', async () => {
+  const named = sampleStream(3, {
+    id: 'demo-football-hd',
+    labels: { stream_id: 'demo-football-hd' },
+  })
+  const plain = sampleStream(4)
+  const data = createFixtureData([named, plain], {
+    PEER_COLLECTOR_ENABLED: false,
+    PEER_COLLECTOR_URL: 'http://127.0.0.1:9',
+    CACHE_TTL_SECONDS: 42,
+  })
+  const app = new Hono()
+  app.route('/', createPanel({ data }))
+  const html = withoutScripts(await (await app.request('/panel/streams')).text())
+  const row = (id: string) => {
+    const m = html.match(
+      new RegExp(`<tr class="stream-row" data-stream="${id.replace(/\|/g, '\\|')}"[\\s\\S]*?</tr>`),
+    )
+    assert.ok(m, `row ${id}`)
+    return m[0]
+  }
+  const namedRow = row(named.id)
+  assert.match(namedRow, /class="stream-name"[^>]*>demo-football-hd</)
+  assert.ok(text(namedRow).includes(shortKey(named.key)), 'short key beneath the name')
+  assert.match(text(namedRow), new RegExp(`\\b${named.peers}\\b`), 'peer count still visible')
+  // An id of the `<key>|<session>` form is no name: the row keeps the key as its title.
+  const plainRow = row(plain.id)
+  assert.doesNotMatch(plainRow, /stream-name/)
+  assert.match(plainRow, /class="key"/)
 })
 
 test('a row named in the URL is rendered open with its history chart', async () => {

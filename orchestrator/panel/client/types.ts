@@ -56,7 +56,11 @@ export type StreamRow = Pick<
   | 'peers'
   | 'speed_down'
   | 'speed_up'
-> & { last_error: string | null }
+> & {
+  last_error: string | null
+  /** The stream's own name (a `labels.stream_id` the proxy gave); null for `<key>|<session>` ids. */
+  name: string | null
+}
 
 export function toStreamRow(s: StreamView): StreamRow {
   return {
@@ -72,5 +76,6 @@ export function toStreamRow(s: StreamView): StreamRow {
     speed_down: s.speed_down,
     speed_up: s.speed_up,
     last_error: s.last_error?.message ?? null,
+    name: s.id === `${s.key}|${s.playback_session_id}` ? null : s.id,
   }
 }
