@@ -7,7 +7,8 @@
  *   session and answer the `{response, error}` envelope with playback_url, stat_url, command_url,
  *   infohash (the simulator's chosen one), playback_session_id, is_live.
  * - `GET /ace/stat/<infohash>/<token>`: live-looking stats that change on every request, with
- *   `livepos` values as strings like the documented sample. Once the session is stopped:
+ *   `livepos` values as strings like the documented sample. Each session has its own level of
+ *   peers and speeds (derived from its playback_session_id), so several streams look different. Once the session is stopped:
  *   `{"response": null, "error": "unknown playback session id"}` (HTTP 200).
  * - `GET /ace/cmd/<infohash>/<token>?method=stop`: `{"response": "ok", "error": null}`.
  *
@@ -15,7 +16,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { randomBytes, randomUUID } from 'node:crypto'
+import { createHash, randomBytes, randomUUID } from 'node:crypto'
 
 /** Ways a session's stat URL can misbehave, to test the poller. */
 export type StatFault = 'http-500' | 'garbage' | 'hang' | 'engine-error' | null
@@ -40,6 +41,22 @@ export interface SimulatedSession {
   answered: SimulatedStats[]
   downloaded: number
   uploaded: number
+  /** Where this session's figures hover (see sessionLevel); each stat answer moves around it. */
+  level: { peers: number; down: number; up: number }
+}
+
+/**
+ * A session's own level of peers and speeds (KB/s), fixed by its playback_session_id so runs
+ * are reproducible for a given id while different sessions look different.
+ */
+export function sessionLevel(playbackSessionId: string): SimulatedSession['level'] {
+  const h = createHash('sha1').update(playbackSessionId).digest()
+  const down = 150 + (h.readUInt16BE(1) % 2200)
+  return {
+    peers: 2 + (h[0]! % 30),
+    down,
+    up: 10 + Math.round(((h[3]! % 100) / 100) * (down / 4)),
+  }
 }
 
 export interface EngineStartResponse {
@@ -119,8 +136,9 @@ export async function createEngineSimulator(
       url.searchParams.get('url') ??
       url.searchParams.get('magnet')
     if (!contentId) return json(res, 200, { response: null, error: 'missing content id' })
+    const playbackSessionId = randomBytes(20).toString('hex')
     const s: SimulatedSession = {
-      playback_session_id: randomBytes(20).toString('hex'),
+      playback_session_id: playbackSessionId,
       // As in the documented example, the path token differs from the session id.
       token: randomBytes(16).toString('hex'),
       content_id: contentId,
@@ -131,6 +149,7 @@ export async function createEngineSimulator(
       answered: [],
       downloaded: 0,
       uploaded: 0,
+      level: sessionLevel(playbackSessionId),
     }
     sessions.set(s.playback_session_id, s)
     byToken.set(s.token, s)
@@ -170,9 +189,9 @@ export async function createEngineSimulator(
     const n = s.stat_requests++
     const now = Math.floor(Date.now() / 1000)
     const stats: SimulatedStats = {
-      peers: 6 + ((n * 3) % 7),
-      speed_down: 350 + ((n * 37) % 120),
-      speed_up: 40 + ((n * 11) % 30),
+      peers: s.level.peers + ((n * 3) % 7),
+      speed_down: s.level.down + ((n * 37) % Math.max(40, Math.round(s.level.down / 4))),
+      speed_up: s.level.up + ((n * 11) % Math.max(10, Math.round(s.level.up / 3))),
       downloaded: 0,
       uploaded: 0,
     }
