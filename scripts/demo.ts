@@ -111,7 +111,13 @@ async function main() {
   const swarm: LocalSwarm = await createLocalSwarm({
     peers: STREAMS[0]!.peers,
     dhtNodes: 6,
-    onConnection: (socket) => serveBtPeer(socket, clientFor(connections++)),
+    // Seeders say have_all and leechers have_none (BEP 6), the two cases the collector reports
+    // progress for without knowing the piece count: the Progress column shows 100% and 0%.
+    onConnection: (socket, peer) =>
+      serveBtPeer(socket, {
+        ...clientFor(connections++),
+        pieces: peer.seeder ? { haveAll: true } : { haveNone: true },
+      }),
   })
   cleanups.push(() => swarm.close())
   const torrents: LocalTorrent[] = [swarm]
