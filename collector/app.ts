@@ -18,6 +18,7 @@ export interface CollectorAppConfig {
   PEER_DISCOVERY_WAIT_MS: number
   MAX_DISCOVERY_WAIT_MS: number
   CACHE_TTL_SECONDS: number
+  ENRICH_WAIT_MS: number
   TRACKERS: string[]
   DHT_BOOTSTRAP: Array<{ host: string; port: number }>
 }
@@ -75,7 +76,10 @@ export function createCollectorApp(deps: CollectorAppDeps) {
 
     const compute = async (): Promise<PeersAnswer> => {
       const snap = await registry.query(infohash, { waitMs: wait, signal })
-      const peers = await enrich(snap.peers, infohash, started + wait)
+      // Unreachable peers make handshakes run to their timeout; holding the answer for them
+      // would turn a 50 ms cold answer into seconds. They finish in the background instead.
+      const deadline = Math.min(started + wait, Date.now() + config.ENRICH_WAIT_MS)
+      const peers = await enrich(snap.peers, infohash, deadline)
       return {
         acestream_id: raw,
         infohash,

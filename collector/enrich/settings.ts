@@ -7,6 +7,11 @@ export const ENRICH_SETTINGS = defineSettings({
     doc: 'Peers per answer that get geolocation and client identification',
     parse: int({ min: 0, max: 1000 }),
   },
+  ENRICH_WAIT_MS: {
+    default: '500',
+    doc: 'How long enrichment may hold an answer once discovery has settled (ms; never past the discovery wait); slower handshakes finish in the background for later answers',
+    parse: int({ min: 0, max: 30000 }),
+  },
   GEOIP_ENABLED: {
     default: 'true',
     doc: 'Load the offline GeoIP databases (DB-IP city lite, ASN) at start; about 200 MB of memory',

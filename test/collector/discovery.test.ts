@@ -216,6 +216,29 @@ test('an enricher is asked with a deadline and cannot hold the answer past the w
   assert.equal(answer.peer_count, 2, 'discovered peers are answered without enrichment')
 })
 
+test('a slow enricher holds a settled answer at most ENRICH_WAIT_MS, not the whole wait', async (t) => {
+  let deadline = 0
+  const stuck: PeerEnricher = {
+    enrich: (_peers, opts) => {
+      deadline = opts.deadline
+      return new Promise(() => {}) // never answers, like handshakes to unreachable peers
+    },
+    health: () => ({}),
+    close: async () => {},
+  }
+  const { swarm, collector } = await setup(
+    t,
+    { peers: 2, mode: 'tracker' },
+    { enricher: stuck, env: { ENRICH_WAIT_MS: '200' } },
+  )
+  const before = Date.now()
+  const answer = await peersOf(collector.url, swarm.infohash, '?wait=10000')
+  const took = Date.now() - before
+  assert.equal(answer.peer_count, 2)
+  assert.ok(deadline - before < 5000, `deadline ${deadline - before} ms after the request`)
+  assert.ok(took < 5000, `answered after ${took} ms, not the 10 s wait`)
+})
+
 test('with a wait of 0 a cold request answers at once and says discovery is running', async (t) => {
   const { swarm, collector } = await setup(t, { peers: 2, mode: 'both' })
   const answer = await peersOf(collector.url, swarm.infohash, '?wait=0')
