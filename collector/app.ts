@@ -74,17 +74,16 @@ export function createCollectorApp(deps: CollectorAppDeps) {
     const signal = c.req.raw.signal
     const started = Date.now()
 
-    const compute = async (): Promise<PeersAnswer> => {
+    // The cache keeps what discovery found; enrichment runs on every answer, so client names
+    // from handshakes that finished after an answer was cached show up on the next request
+    // instead of after the TTL (with cached handshakes this costs about a millisecond).
+    const discover = async (): Promise<PeersAnswer> => {
       const snap = await registry.query(infohash, { waitMs: wait, signal })
-      // Unreachable peers make handshakes run to their timeout; holding the answer for them
-      // would turn a 50 ms cold answer into seconds. They finish in the background instead.
-      const deadline = Math.min(started + wait, Date.now() + config.ENRICH_WAIT_MS)
-      const peers = await enrich(snap.peers, infohash, deadline)
       return {
         acestream_id: raw,
         infohash,
-        peers,
-        peer_count: peers.length,
+        peers: snap.peers,
+        peer_count: snap.peers.length,
         total_peers: snap.peers.length,
         cached_at: Math.floor(Date.now() / 1000),
         error: snap.error,
@@ -98,17 +97,20 @@ export function createCollectorApp(deps: CollectorAppDeps) {
     // A swarm still on its first round is not kept by the cache (answers with `discovering`
     // are not stored: a half-found answer would hide the fuller one for the whole TTL), but a
     // settled answer another collector stored in the shared Redis is served at once.
-    let answer: PeersAnswer
+    let found: PeersAnswer
     if (cache) {
       const maxAgeMs = (maxAge ?? config.CACHE_TTL_SECONDS) * 1000
-      const { value } = await cache.getOrCompute(infohash, compute, { maxAgeMs })
+      found = (await cache.getOrCompute(infohash, discover, { maxAgeMs })).value
       // Still tracked and asked about: keeps it from being dropped as least recently asked.
       void registry.query(infohash, { waitMs: 0 }).catch(() => {})
-      answer = { ...value, acestream_id: raw }
     } else {
-      answer = await compute()
+      found = await discover()
     }
-    return c.json(answer)
+    // Unreachable peers make handshakes run to their timeout; holding the answer for them
+    // would turn a 50 ms cold answer into seconds. They finish in the background instead.
+    const deadline = Math.min(started + wait, Date.now() + config.ENRICH_WAIT_MS)
+    const peers = await enrich(found.peers, infohash, deadline)
+    return c.json({ ...found, acestream_id: raw, peers, peer_count: peers.length })
   })
 
   async function enrich(

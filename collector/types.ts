@@ -64,7 +64,8 @@ export interface PeerEnricher {
 
 /**
  * Answer cache for `/peers`; `maxAgeMs` bounds how old a cached answer may be. An answer with
- * `discovering: true` (first lookup still running) is returned but not kept.
+ * `discovering: true` (first lookup still running) is returned but not kept. It holds what
+ * discovery found; enrichment is applied to each answer on its way out.
  */
 export interface PeersAnswerCache {
   getOrCompute(

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict'
 import { createSocket } from 'node:dgram'
 import { test } from 'node:test'
-import type { PeerEnricher, PeersAnswer } from '../../collector/types.ts'
+import type { PeerEnricher, PeersAnswer, PeersAnswerCache } from '../../collector/types.ts'
 import { startCollector, type InProcessOptions } from '../helpers/collector-process.ts'
 import { createLocalSwarm, type LocalPeer, type LocalSwarmOptions } from '../helpers/local-swarm.ts'
 
@@ -237,6 +237,48 @@ test('a slow enricher holds a settled answer at most ENRICH_WAIT_MS, not the who
   assert.equal(answer.peer_count, 2)
   assert.ok(deadline - before < 5000, `deadline ${deadline - before} ms after the request`)
   assert.ok(took < 5000, `answered after ${took} ms, not the 10 s wait`)
+})
+
+test('client names found after an answer was cached appear on the next cached answer', async (t) => {
+  // Stands for handshakes that finish after the first answer: only later calls know a client.
+  let calls = 0
+  const late: PeerEnricher = {
+    enrich: async (peers) => {
+      calls++
+      return calls === 1 ? peers : peers.map((p) => ({ ...p, client: 'Late Client 1.0' }))
+    },
+    health: () => ({}),
+    close: async () => {},
+  }
+  const stored = new Map<string, PeersAnswer>()
+  let computed = 0
+  const cache: PeersAnswerCache = {
+    async getOrCompute(key, compute) {
+      const hit = stored.get(key)
+      if (hit) return { value: hit, from: 'memory' }
+      computed++
+      const value = await compute()
+      if (!value.discovering) stored.set(key, value)
+      return { value, from: 'computed' }
+    },
+    health: () => ({}),
+    close: async () => {},
+  }
+  const { swarm, collector } = await setup(
+    t,
+    { peers: 2, mode: 'tracker' },
+    { enricher: late, cache },
+  )
+  const first = await peersOf(collector.url, swarm.infohash, '?wait=3000')
+  assert.equal(first.peer_count, 2)
+  assert.ok(first.peers.every((p) => p.client === undefined))
+  const second = await peersOf(collector.url, swarm.infohash)
+  assert.equal(computed, 1, 'the second answer comes from the cache')
+  assert.equal(second.peer_count, 2)
+  assert.deepEqual(
+    second.peers.map((p) => p.client),
+    ['Late Client 1.0', 'Late Client 1.0'],
+  )
 })
 
 test('with a wait of 0 a cold request answers at once and says discovery is running', async (t) => {
