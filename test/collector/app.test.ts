@@ -9,6 +9,7 @@ import { createCollectorService } from '../../collector/service.ts'
 import type { PeerEnricher, PeersAnswer, PeersAnswerCache } from '../../collector/types.ts'
 import { createLogger } from '../../lib/log.ts'
 import { localCollectorEnv } from '../helpers/collector-process.ts'
+import { createMapCache } from '../helpers/map-cache.ts'
 
 const HEX = 'c12fe1c06bba254a9dc9f519b335aa7c1367a88a'
 
@@ -111,32 +112,19 @@ test("an enricher's health is merged into /health", async (t) => {
 })
 
 test('a cache plugged in serves settled swarms and its health is merged into /health', async (t) => {
-  const stored = new Map<string, PeersAnswer>()
-  let computed = 0
-  const cache: PeersAnswerCache = {
-    async getOrCompute(key, compute) {
-      const hit = stored.get(key)
-      if (hit) return { value: hit, from: 'memory' }
-      computed++
-      const value = await compute()
-      if (!value.discovering) stored.set(key, value)
-      return { value, from: 'computed' }
-    },
-    health: () => ({ redis_available: true, cache_entries: stored.size }),
-    close: async () => {},
-  }
+  const { cache, stored, computed } = createMapCache({ redis_available: true })
   const { app } = await isolatedService(t, { cache })
   // First request: swarm not settled yet, so the cache computes it but keeps nothing.
   const first = (await (await app.request(`/peers/${HEX}?wait=2000`)).json()) as PeersAnswer
-  assert.equal(computed, 1)
+  assert.equal(computed(), 1)
   assert.equal(stored.size, first.discovering ? 0 : 1)
   const base32 = 'YEX6DQDLXISUVHOJ6UM3GNNKPQJWPKEK'
   const second = (await (await app.request(`/peers/${base32}`)).json()) as PeersAnswer
-  const afterSecond = computed
+  const afterSecond = computed()
   assert.equal(afterSecond, first.discovering ? 2 : 1)
   assert.equal(second.acestream_id, base32, 'acestream_id echoes the request, not the cache key')
   await app.request(`/peers/${HEX}`)
-  assert.equal(computed, afterSecond, 'third request is a cache hit')
+  assert.equal(computed(), afterSecond, 'third request is a cache hit')
   const h = (await (await app.request('/health')).json()) as Record<string, unknown>
   assert.equal(h.redis_available, true)
   assert.equal(h.cache_entries, 1)

@@ -4,8 +4,9 @@
 import assert from 'node:assert/strict'
 import { createSocket } from 'node:dgram'
 import { test } from 'node:test'
-import type { PeerEnricher, PeersAnswer, PeersAnswerCache } from '../../collector/types.ts'
+import type { PeerEnricher, PeersAnswer } from '../../collector/types.ts'
 import { startCollector, type InProcessOptions } from '../helpers/collector-process.ts'
+import { createMapCache } from '../helpers/map-cache.ts'
 import { createLocalSwarm, type LocalPeer, type LocalSwarmOptions } from '../helpers/local-swarm.ts'
 
 type T = { after: (fn: () => Promise<void>) => void }
@@ -250,20 +251,7 @@ test('client names found after an answer was cached appear on the next cached an
     health: () => ({}),
     close: async () => {},
   }
-  const stored = new Map<string, PeersAnswer>()
-  let computed = 0
-  const cache: PeersAnswerCache = {
-    async getOrCompute(key, compute) {
-      const hit = stored.get(key)
-      if (hit) return { value: hit, from: 'memory' }
-      computed++
-      const value = await compute()
-      if (!value.discovering) stored.set(key, value)
-      return { value, from: 'computed' }
-    },
-    health: () => ({}),
-    close: async () => {},
-  }
+  const { cache, computed } = createMapCache()
   const { swarm, collector } = await setup(
     t,
     { peers: 2, mode: 'tracker' },
@@ -273,7 +261,7 @@ test('client names found after an answer was cached appear on the next cached an
   assert.equal(first.peer_count, 2)
   assert.ok(first.peers.every((p) => p.client === undefined))
   const second = await peersOf(collector.url, swarm.infohash)
-  assert.equal(computed, 1, 'the second answer comes from the cache')
+  assert.equal(computed(), 1, 'the second answer comes from the cache')
   assert.equal(second.peer_count, 2)
   assert.deepEqual(
     second.peers.map((p) => p.client),
