@@ -4,7 +4,7 @@
  * `refreshMs` while the page is open. Which rows are open survives refreshes and reloads.
  */
 import { useSignal } from '@preact/signals'
-import { useEffect } from 'preact/hooks'
+import { useEffect, useMemo } from 'preact/hooks'
 import { apiGet, describeProblem, toProblem } from '../orchestrator/panel/client/api.ts'
 import { domId } from '../orchestrator/panel/client/dom-id.ts'
 import {
@@ -35,9 +35,14 @@ import { StreamDetail } from '../routes/(_components)/StreamDetail.tsx'
 export interface StreamsTableProps {
   streams: StreamRow[]
   collectorEnabled: boolean
-  open: OpenRows
-  history: Record<string, StatSnapshot[]>
-  peers: Record<string, PeersResult>
+  /**
+   * Open rows, and the history or peer list the server loaded for them, as `[id, value]` pairs:
+   * props travel as JSON, and ids are outside input, so they become Map keys on both sides
+   * rather than object keys (an id `__proto__` or `constructor` is just another stream).
+   */
+  open: [string, DetailTab][]
+  history: [string, StatSnapshot[]][]
+  peers: [string, PeersResult][]
   /** Render time (epoch ms), so "3 min ago" reads the same on the server and after hydration. */
   now: number
   refreshMs: number
@@ -47,7 +52,11 @@ export interface StreamsTableProps {
 export default function StreamsTable(props: StreamsTableProps) {
   const streams = useSignal(props.streams)
   const enabled = useSignal(props.collectorEnabled)
-  const open = useSignal<OpenRows>(props.open)
+  const open = useSignal<OpenRows>(new Map(props.open))
+  const loaded = useMemo(
+    () => ({ history: new Map(props.history), peers: new Map(props.peers) }),
+    [props.history, props.peers],
+  )
   const now = useSignal(props.now)
   const live = useSignal(false)
   const problem = useSignal<string | null>(null)
@@ -143,10 +152,10 @@ export default function StreamsTable(props: StreamsTableProps) {
               <StreamRows
                 key={s.id}
                 stream={s}
-                tab={open.value[s.id] ?? null}
+                tab={open.value.get(s.id) ?? null}
                 collectorEnabled={enabled.value}
-                history={props.history[s.id] ?? null}
-                peers={props.peers[s.id] ?? null}
+                history={loaded.history.get(s.id) ?? null}
+                peers={loaded.peers.get(s.id) ?? null}
                 now={now.value}
                 refreshMs={props.refreshMs}
                 peersRefreshMs={props.peersRefreshMs}

@@ -18,18 +18,17 @@ export const title = 'Streams'
 export const handler: Handler<StreamsTableProps> = async ({ url, data, options, now }) => {
   const [streams, settings] = await Promise.all([data.listStreams(), data.runtimeSettings()])
   const known = new Set(streams.map((s) => s.id))
-  const open = Object.fromEntries(
-    Object.entries(parseOpenRows(url.searchParams)).filter(([id]) => known.has(id)),
-  )
-  const history: Record<string, StatSnapshot[]> = {}
-  const peers: Record<string, PeersResult> = {}
+  const open = [...parseOpenRows(url.searchParams)].filter(([id]) => known.has(id))
+  // Maps, not objects: ids are whatever the proxy posted, `__proto__` included.
+  const history = new Map<string, StatSnapshot[]>()
+  const peers = new Map<string, PeersResult>()
   await Promise.all(
-    Object.entries(open).map(async ([id, tab]) => {
-      if (tab === 'stats') history[id] = await data.history(id)
+    open.map(async ([id, tab]) => {
+      if (tab === 'stats') history.set(id, await data.history(id))
       else if (settings.PEER_COLLECTOR_ENABLED) {
         // A cold swarm can take a while: past the wait the island shows "loading" and asks itself.
         const p = await withDeadline(data.peers(id), options.pagePeersWaitMs)
-        if (p) peers[id] = p
+        if (p) peers.set(id, p)
       }
     }),
   )
@@ -37,8 +36,8 @@ export const handler: Handler<StreamsTableProps> = async ({ url, data, options, 
     streams: streams.map(toStreamRow),
     collectorEnabled: settings.PEER_COLLECTOR_ENABLED,
     open,
-    history,
-    peers,
+    history: [...history],
+    peers: [...peers],
     now,
     refreshMs: options.refreshMs,
     peersRefreshMs: options.peersRefreshMs,

@@ -67,6 +67,14 @@ export function createPanel(deps: PanelDeps): Hono {
   assets.warm().catch((err: unknown) => log.error('panel asset build failed', { err }))
 
   const app = new Hono()
+  // Anything else that fails under /panel answers a page too, never the API's JSON.
+  app.onError((err, c) => {
+    log.error('panel request failed', { err, path: new URL(c.req.url).pathname })
+    return renderError(c, {
+      status: 500,
+      message: 'The page could not be loaded; see the orchestrator log.',
+    })
+  })
   // Pages and bundles are text that gzips about 10:1; the JSON API is left as it is.
   app.use('/panel/*', compress())
   const toStreams = (c: Context) => c.redirect('/panel/streams', 302)
@@ -105,11 +113,30 @@ export function createPanel(deps: PanelDeps): Hono {
         message: 'The page could not be loaded; see the orchestrator log.',
       })
     }
-    return renderPage(c, route.title, route.default, data, 200)
+    try {
+      return await renderPage(c, route.title, route.default, data, 200)
+    } catch (err) {
+      // A person asked for a page: a component that throws still gets them the error page.
+      log.error('panel page failed to render', { err, path: url.pathname })
+      return renderError(c, {
+        status: 500,
+        message: 'The page could not be shown; see the orchestrator log.',
+      })
+    }
   }
 
-  function renderError(c: Context, data: ErrorData): Promise<Response> {
-    return renderPage(c, data.status === 404 ? 'Not found' : 'Error', ErrorPage, data, data.status)
+  async function renderError(c: Context, data: ErrorData): Promise<Response> {
+    const title = data.status === 404 ? 'Not found' : 'Error'
+    try {
+      return await renderPage(c, title, ErrorPage, data, data.status)
+    } catch (err) {
+      log.error('panel error page failed to render', { err })
+      return c.html(
+        `<!DOCTYPE html><title>${title}</title><p>Something went wrong; see the orchestrator log.</p>`,
+        data.status as 500,
+        PAGE_HEADERS,
+      )
+    }
   }
 
   async function renderPage<T>(
