@@ -1,4 +1,5 @@
-import type { PeersAnswer } from '../collector/types.ts'
+import { ContractError, parsePeersAnswer, type PeersAnswer } from '../lib/contract/peers.ts'
+import { collectorRequestUrl, CollectorUrlError } from './collector-url.ts'
 import { fetchJson, UpstreamError } from './upstream-fetch.ts'
 
 export { UpstreamError } from './upstream-fetch.ts'
@@ -12,8 +13,9 @@ export interface CollectorClientOptions {
 
 export interface CollectorClient {
   /**
-   * `GET <base>/peers/<infohash>?max_age=<maxAgeSeconds>`. Throws UpstreamError: `unreachable`,
-   * `timeout`, or `bad_answer` (non-2xx, not JSON, not a peers answer).
+   * `GET <base>/peers/<infohash>?max_age=<maxAgeSeconds>`, validated against the peers contract.
+   * Throws UpstreamError: `unreachable`, `timeout`, or `bad_answer` (non-2xx, not JSON, not a
+   * peers answer, with the bad field named).
    */
   getPeers(baseUrl: string, infohash: string, maxAgeSeconds: number): Promise<PeersAnswer>
   /** `GET <base>/health`; the JSON object on 2xx, else throws like getPeers. */
@@ -22,7 +24,8 @@ export interface CollectorClient {
 
 /**
  * Talks to the peer collector (collector/, inside the VPN). Takes the base URL per call
- * because the runtime settings can change it at any time.
+ * because the runtime settings can change it at any time; request URLs are built by
+ * collectorRequestUrl, so they are exactly `<base>/peers/<id>` and `<base>/health`.
  *
  * @example
  * const collector = createCollectorClient({ peersTimeoutMs: 30_000, healthTimeoutMs: 10_000 })
@@ -31,17 +34,23 @@ export interface CollectorClient {
 export function createCollectorClient(opts: CollectorClientOptions): CollectorClient {
   return {
     async getPeers(baseUrl, infohash, maxAgeSeconds) {
-      const url = `${trimBase(baseUrl)}/peers/${encodeURIComponent(infohash)}?max_age=${maxAgeSeconds}`
+      const url = requestUrl(baseUrl, ['peers', infohash], { max_age: String(maxAgeSeconds) })
       const { status, body } = await fetchJson(url, { timeoutMs: opts.peersTimeoutMs })
       if (status < 200 || status >= 300) throw badStatus(status, body)
-      if (!isPeersAnswer(body)) {
-        throw new UpstreamError('bad_answer', 'collector answer is not a peers answer', status)
+      try {
+        return parsePeersAnswer(body)
+      } catch (err) {
+        if (!(err instanceof ContractError)) throw err
+        throw new UpstreamError(
+          'bad_answer',
+          `collector answer is not a peers answer: ${err.message}`,
+          status,
+        )
       }
-      return body
     },
 
     async getHealth(baseUrl) {
-      const { status, body } = await fetchJson(`${trimBase(baseUrl)}/health`, {
+      const { status, body } = await fetchJson(requestUrl(baseUrl, ['health']), {
         timeoutMs: opts.healthTimeoutMs,
         maxBytes: 256 * 1024,
       })
@@ -58,8 +67,16 @@ export function createCollectorClient(opts: CollectorClientOptions): CollectorCl
   }
 }
 
-function trimBase(u: string): string {
-  return u.replace(/\/+$/, '')
+function requestUrl(base: string, segments: string[], query?: Record<string, string>): string {
+  try {
+    return collectorRequestUrl(base, segments, query).href
+  } catch (err) {
+    // Settings are checked when they are saved; this only guards callers that skipped that.
+    if (err instanceof CollectorUrlError) {
+      throw new UpstreamError('unreachable', `collector URL refused: ${err.message}`)
+    }
+    throw err
+  }
 }
 
 function badStatus(status: number, body: unknown): UpstreamError {
@@ -67,10 +84,4 @@ function badStatus(status: number, body: unknown): UpstreamError {
   const said = b && typeof b === 'object' ? (b.detail ?? b.error) : undefined
   const text = typeof said === 'string' ? `: ${said.slice(0, 200)}` : ''
   return new UpstreamError('bad_answer', `collector answered HTTP ${status}${text}`, status)
-}
-
-function isPeersAnswer(v: unknown): v is PeersAnswer {
-  if (typeof v !== 'object' || v === null) return false
-  const a = v as Record<string, unknown>
-  return Array.isArray(a.peers) && typeof a.peer_count === 'number'
 }

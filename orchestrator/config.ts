@@ -7,10 +7,10 @@ import {
   optional,
   port,
   text,
-  url,
   type ResolvedSettings,
 } from '../lib/settings.ts'
 import { LOG_LEVELS } from '../lib/log.ts'
+import { parseCollectorUrl } from './collector-url.ts'
 
 /**
  * Every environment variable the orchestrator reads, with its default and meaning. The
@@ -69,8 +69,8 @@ export const ORCHESTRATOR_SETTINGS = defineSettings({
   },
   PEER_COLLECTOR_URL: {
     default: undefined,
-    doc: 'First value of the collector base URL, e.g. http://gluetun:8080',
-    parse: optional(url()),
+    doc: 'First value of the collector base URL, e.g. http://gluetun:8080 (no user, query or fragment)',
+    parse: optional(parseCollectorUrl),
   },
   CACHE_TTL_SECONDS: {
     default: '30',

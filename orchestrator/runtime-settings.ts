@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { z } from 'zod'
 import type { Logger } from '../lib/log.ts'
+import { MAX_COLLECTOR_URL_LENGTH, parseCollectorUrl } from './collector-url.ts'
 
 /** Settings a person can change while the orchestrator runs (Settings > Peer Collector). */
 export interface RuntimeSettings {
@@ -13,19 +14,23 @@ export interface RuntimeSettings {
   CACHE_TTL_SECONDS: number
 }
 
-const httpUrl = z
+/** A collector base URL as parseCollectorUrl accepts it, normalised; errors name the reason. */
+export const collectorUrlSchema = z
   .string()
-  .trim()
-  .max(2048)
-  .refine((s) => /^https?:\/\/[^/]/i.test(s) && URL.canParse(s), {
-    message: 'expected an http or https URL',
+  .max(MAX_COLLECTOR_URL_LENGTH)
+  .transform((s, ctx) => {
+    try {
+      return parseCollectorUrl(s)
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: (err as Error).message })
+      return z.NEVER
+    }
   })
-  .transform((s) => s.replace(/\/+$/, ''))
 
 /** Body of `PATCH /config/runtime`: any subset; unknown keys are an error so typos show. */
 export const runtimePatchSchema = z.strictObject({
   PEER_COLLECTOR_ENABLED: z.boolean().optional(),
-  PEER_COLLECTOR_URL: httpUrl.nullable().optional(),
+  PEER_COLLECTOR_URL: collectorUrlSchema.nullable().optional(),
   CACHE_TTL_SECONDS: z.number().int().min(0).max(86400).optional(),
 })
 export type RuntimePatch = z.infer<typeof runtimePatchSchema>

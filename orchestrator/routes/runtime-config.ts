@@ -4,7 +4,11 @@ import { HttpError } from '../../lib/http-error.ts'
 import type { Logger } from '../../lib/log.ts'
 import type { CollectorClient } from '../collector-client.ts'
 import { readJsonBody } from '../json-body.ts'
-import { runtimePatchSchema, type RuntimeSettingsStore } from '../runtime-settings.ts'
+import {
+  collectorUrlSchema,
+  runtimePatchSchema,
+  type RuntimeSettingsStore,
+} from '../runtime-settings.ts'
 import { collectorHttpError } from './streams.ts'
 
 export interface RuntimeConfigRoutesDeps {
@@ -13,15 +17,7 @@ export interface RuntimeConfigRoutesDeps {
   log: Logger
 }
 
-const healthBody = z.object({
-  collector_url: z
-    .string()
-    .trim()
-    .max(2048)
-    .refine((s) => /^https?:\/\/[^/]/i.test(s) && URL.canParse(s), {
-      message: 'expected an http or https URL',
-    }),
-})
+const healthBody = z.object({ collector_url: collectorUrlSchema })
 
 /**
  * `GET`/`PATCH /config/runtime` (a JSON body, persisted, fixing defect D13) and
@@ -44,8 +40,9 @@ export function createRuntimeConfigRoutes(deps: RuntimeConfigRoutesDeps): Hono {
     }
   })
 
-  // Protected by the API key like every POST (defect D14 asked for at least that), and it only
-  // ever requests `<url>/health` without following redirects.
+  // Protected by the API key like every POST (defect D14 asked for at least that). The URL is
+  // checked like a saved one (no userinfo, query or fragment), so the probe requests exactly
+  // `<origin><path>/health`, without following redirects.
   app.post('/peer-collector/health', async (c) => {
     const { collector_url } = await readJsonBody(c, healthBody)
     try {

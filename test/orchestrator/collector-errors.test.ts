@@ -33,7 +33,15 @@ async function createFakeCollector() {
       JSON.stringify({
         acestream_id: ih,
         infohash: ih,
-        peers: [{ ip: '127.0.0.2', port: 6881, sources: ['tracker'] }],
+        peers: [
+          {
+            ip: '127.0.0.2',
+            port: 6881,
+            sources: ['tracker'],
+            first_seen: new Date().toISOString(),
+            last_seen: new Date().toISOString(),
+          },
+        ],
         peer_count: 1,
         total_peers: 1,
         cached_at: Date.now() / 1000,
@@ -69,6 +77,7 @@ async function freePort(): Promise<number> {
 async function registerStream(url: string, id: string, infohash?: string) {
   const res = await fetch(`${url}/events/stream_started`, {
     method: 'POST',
+    headers: { 'content-type': 'application/json' },
     body: JSON.stringify({
       engine: { host: '127.0.0.1', port: 9 },
       stream: { key_type: 'content_id', key: 'f'.repeat(40) },

@@ -2,7 +2,7 @@
  * The JSON shapes the panel reads from the orchestrator API (reference B4, B5, B6). Browser-safe:
  * islands import these, so nothing here may pull in Node code.
  */
-import type { PeerView } from '../../../collector/types.ts'
+import type { PeersAnswer, PeerView } from '../../../lib/contract/peers.ts'
 import type { StatSnapshot, StreamState } from '../../streams/types.ts'
 
 /** One row of `GET /streams` (speeds in KB/s as the engine reports them, totals in bytes). */
@@ -12,19 +12,21 @@ export type { StatSnapshot }
 
 export type PeerRow = Partial<PeerView> & { ip: string; port: number }
 
-/** `GET /streams/{id}/peers`: the collector's answer plus `stream_id`. */
-export interface StreamPeers {
-  stream_id: string
-  infohash: string | null
-  peers: PeerRow[]
-  peer_count: number
-  total_peers?: number
-  cached_at?: number
-  error?: string | null
-  discovering?: boolean
-  seeders?: number | null
-  leechers?: number | null
-}
+/**
+ * `GET /streams/{id}/peers`: the collector's answer (the shared contract, validated by the
+ * orchestrator before it gets here) plus `stream_id`. Fields the table can do without are
+ * optional, so sample data and older collectors fit too.
+ */
+export type StreamPeers = Pick<PeersAnswer, 'infohash' | 'peer_count'> &
+  Partial<
+    Pick<
+      PeersAnswer,
+      'total_peers' | 'cached_at' | 'error' | 'discovering' | 'seeders' | 'leechers'
+    >
+  > & {
+    stream_id: string
+    peers: PeerRow[]
+  }
 
 /** What a failed API call said: the service's `{ error, detail }` plus the HTTP status. */
 export interface ApiProblem {
