@@ -3,12 +3,15 @@ import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { isIP } from 'node:net'
 import { Reader, type Response } from 'mmdb-lib'
-import { loadAsnIndex, type AsnIndex } from './asn-index.ts'
+import { openAsnIndex, type AsnIndex } from './asn-index.ts'
+import { asMmdbBuffer, openFileView, PAGE_BYTES, type FileView } from './file-view.ts'
 import type { PeerEnrichment } from '../types.ts'
 
 /**
  * Offline geolocation: DB-IP City Lite (MMDB, ip-location-db's flat layout) for place, and the
- * ip-location-db ASN table for `asn`/`isp`. Both are npm packages, loaded once; lookups are
+ * ip-location-db ASN table for `asn`/`isp`. Both are npm packages read in place through file
+ * views: the process holds only the few pages lookups read (a bounded LRU per file), not the
+ * 130 MB of city data, and the IPv6 city database is opened on the first IPv6 address. Lookups are
  * synchronous and never leave the process, so no peer address is sent to a third party.
  *
  * @example
@@ -37,6 +40,10 @@ export interface GeoDatabaseInfo {
   build_date: string | null
   license: string
   available: boolean
+  /** Opened for lookups (the IPv6 city database waits for the first IPv6 address). */
+  loaded: boolean
+  /** Pages of this database held in this process now (kB); bounded by the view's LRU. */
+  memory_kb: number
   error?: string
 }
 
@@ -137,40 +144,72 @@ function cityFields(rec: FlatCityRecord): GeoFields {
   return out
 }
 
-type CityReader = Reader<Response>
+/** Pages each file view keeps: 4 MB at most per database, enough for the busy tree top. */
+const MAX_PAGES_PER_DATABASE = 1024
 
-function openMmdb(path: string): CityReader {
-  return new Reader<Response>(readFileSync(path))
+interface CityDatabase {
+  reader: Reader<Response>
+  view: FileView
 }
+
+function openCity(path: string): CityDatabase {
+  const view = openFileView(path, { maxPages: MAX_PAGES_PER_DATABASE })
+  try {
+    return { view, reader: new Reader<Response>(asMmdbBuffer(view)) }
+  } catch (err) {
+    view.close()
+    throw err
+  }
+}
+
+/** One family's city database: its /health entry, and the reader once opened. */
+interface CitySlot {
+  info: GeoDatabaseInfo
+  path?: string
+  db?: CityDatabase
+}
+
+const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err))
+const kb = (pages: number) => (pages * PAGE_BYTES) / 1024
 
 export function loadGeoIp(options: GeoIpOptions = {}): GeoIp {
   const cityDir = options.cityDir ?? packageDir(CITY_PACKAGE)
   const asnDir = options.asnDir ?? packageDir(ASN_PACKAGE)
   const cityVersion = packageVersion(cityDir)
   const asnVersion = packageVersion(asnDir)
-  const infos: GeoDatabaseInfo[] = []
-  const readers: { 4?: CityReader; 6?: CityReader } = {}
+  const city: { 4?: CitySlot; 6?: CitySlot } = {}
 
   const families = options.ipv6 === false ? ([4] as const) : ([4, 6] as const)
   for (const family of families) {
-    const info: GeoDatabaseInfo = {
-      name: `DB-IP City Lite (IPv${family})`,
-      package: CITY_PACKAGE,
-      version: cityVersion,
-      build_date: null,
-      license: 'CC BY 4.0, attribution to DB-IP.com',
-      available: false,
+    const slot: CitySlot = {
+      info: {
+        name: `DB-IP City Lite (IPv${family})`,
+        package: CITY_PACKAGE,
+        version: cityVersion,
+        build_date: null,
+        license: 'CC BY 4.0, attribution to DB-IP.com',
+        available: false,
+        loaded: false,
+        memory_kb: 0,
+      },
     }
+    city[family] = slot
     try {
       if (!cityDir) throw new Error(`${CITY_PACKAGE} is not installed`)
-      const reader = openMmdb(join(cityDir, `dbip-city-ipv${family}.mmdb`))
-      readers[family] = reader
-      info.available = true
-      info.build_date = reader.metadata.buildEpoch.toISOString()
+      slot.path = join(cityDir, `dbip-city-ipv${family}.mmdb`)
+      const db = openCity(slot.path)
+      slot.info.available = true
+      slot.info.build_date = db.reader.metadata.buildEpoch.toISOString()
+      // IPv6 peers are rare in most swarms: check the file now, hold nothing until one comes.
+      if (family === 6) db.view.close()
+      else {
+        slot.db = db
+        slot.info.loaded = true
+      }
     } catch (err) {
-      info.error = err instanceof Error ? err.message : String(err)
+      slot.path = undefined
+      slot.info.error = errorText(err)
     }
-    infos.push(info)
   }
 
   let asn: AsnIndex | undefined
@@ -181,25 +220,49 @@ export function loadGeoIp(options: GeoIpOptions = {}): GeoIp {
     build_date: dateFromVersion(asnVersion),
     license: 'CC BY 4.0, attribution to RouteViews, NRO and DB-IP.com',
     available: false,
+    loaded: false,
+    memory_kb: 0,
   }
   try {
     if (!asnDir) throw new Error(`${ASN_PACKAGE} is not installed`)
-    asn = loadAsnIndex({
+    asn = openAsnIndex({
       ipv4Csv: join(asnDir, 'asn-ipv4-num.csv'),
       ipv6Csv: join(asnDir, 'asn-ipv6-num.csv'),
     })
     asnInfo.available = true
+    asnInfo.loaded = true
   } catch (err) {
-    asnInfo.error = err instanceof Error ? err.message : String(err)
+    asnInfo.error = errorText(err)
   }
-  infos.push(asnInfo)
+
+  /** The family's city reader, opening it on first use (the IPv6 one waits for this). */
+  const cityReader = (family: 4 | 6): Reader<Response> | undefined => {
+    const slot = city[family]
+    if (!slot?.db && slot?.path) {
+      try {
+        slot.db = openCity(slot.path)
+        slot.info.loaded = true
+      } catch (err) {
+        // Gone since start (a package update): say so once and stop trying.
+        slot.info.available = false
+        slot.info.error = errorText(err)
+      }
+      slot.path = undefined
+    }
+    return slot?.db?.reader
+  }
 
   return {
-    databases: () => infos.map((i) => ({ ...i })),
+    databases: () => [
+      ...[city[4], city[6]]
+        .filter((s) => s !== undefined)
+        .map((s) => ({ ...s.info, memory_kb: kb(s.db?.view.pagesHeld ?? 0) })),
+      { ...asnInfo, memory_kb: kb(asn?.pagesHeld() ?? 0) },
+    ],
     lookup(ip) {
       const family = isIP(ip)
       if (family !== 4 && family !== 6) return undefined
-      const rec = readers[family]?.get(ip) as FlatCityRecord | null | undefined
+      const rec = cityReader(family)?.get(ip) as FlatCityRecord | null | undefined
       const out: GeoFields = rec ? cityFields(rec) : {}
       const as = asn?.lookup(ip)
       if (as) {

@@ -1,7 +1,9 @@
 // Guards offline geolocation: each database's own answer for known public addresses comes
-// back through loadGeoIp, and a missing database degrades instead of crashing.
+// back through loadGeoIp (read from disk, the same as from the whole file in memory), the IPv6
+// city data waits for an IPv6 address, and a missing database degrades instead of crashing.
 import { test, before } from 'node:test'
 import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
@@ -111,4 +113,63 @@ test('without the IPv6 city database, IPv6 peers still get their ASN', () => {
   const got = v4only.lookup('2001:4860:4860::8888')
   assert.equal(got?.country_code, undefined)
   assert.equal(got?.asn, geo.lookup('2001:4860:4860::8888')?.asn)
+})
+
+/** Random addresses: IPv4 anywhere, IPv6 in the global unicast block 2000::/3. */
+function randomIps(family: 4 | 6, count: number): string[] {
+  return Array.from({ length: count }, () => {
+    const b = randomBytes(family === 4 ? 4 : 16)
+    if (family === 4) return [...b].join('.')
+    b[0] = 0x20 | ((b[0] as number) & 0x1f)
+    return Array.from({ length: 8 }, (_, i) => b.readUInt16BE(i * 2).toString(16)).join(':')
+  })
+}
+
+test('addresses read from disk get the same place as from the whole database in memory', () => {
+  for (const family of [4, 6] as const) {
+    const whole = new Reader<Response>(readFileSync(join(cityDir, `dbip-city-ipv${family}.mmdb`)))
+    for (const ip of randomIps(family, 400)) {
+      const rec = whole.get(ip) as Flat | null
+      const got = geo.lookup(ip)
+      assert.equal(got?.country_code, rec?.country_code || undefined, ip)
+      assert.equal(got?.city, rec?.city || undefined, ip)
+      assert.equal(got?.region, rec?.state1 || undefined, ip)
+      if (rec?.latitude && rec.longitude) {
+        assert.ok(Math.abs((got?.latitude ?? NaN) - rec.latitude) < 1e-3, ip)
+        assert.ok(Math.abs((got?.longitude ?? NaN) - rec.longitude) < 1e-3, ip)
+      }
+    }
+  }
+  // What the process holds of each database stays within its page budget (4 MB).
+  for (const db of geo.databases()) assert.ok(db.memory_kb <= 4096, `${db.name}: ${db.memory_kb}`)
+})
+
+test('asn is found at the first and last address of a row, and not in the gap before it', () => {
+  const rows = readFileSync(join(asnDir, 'asn-ipv4-num.csv'), 'utf8').trim().split('\n')
+  const toIp = (n: number) => [24, 16, 8, 0].map((s) => (n >>> s) & 255).join('.')
+  let gaps = 0
+  for (let i = 1; i < rows.length; i += Math.floor(rows.length / 300)) {
+    const [start, end, asn] = (rows[i] as string).split(',').map(Number) as number[]
+    const prevEnd = Number((rows[i - 1] as string).split(',')[1])
+    assert.equal(geo.lookup(toIp(start as number))?.asn, asn, `start of row ${i}`)
+    assert.equal(geo.lookup(toIp(end as number))?.asn, asn, `end of row ${i}`)
+    if (prevEnd < (start as number) - 1) {
+      gaps++
+      assert.equal(geo.lookup(toIp((start as number) - 1))?.asn, undefined, `gap before row ${i}`)
+    }
+  }
+  assert.ok(gaps > 0, 'some sampled rows follow a gap')
+})
+
+test('the IPv6 city database opens on the first IPv6 address, and health says so', () => {
+  const fresh = loadGeoIp()
+  const v6 = () => fresh.databases().find((d) => d.name.includes('IPv6'))!
+  assert.equal(v6().available, true)
+  assert.equal(v6().loaded, false)
+  assert.equal(v6().memory_kb, 0)
+  fresh.lookup('1.1.1.1')
+  assert.equal(v6().loaded, false, 'an IPv4 address leaves it closed')
+  assert.ok(fresh.lookup('2001:4860:4860::8888')?.country_code)
+  assert.equal(v6().loaded, true)
+  assert.ok(v6().memory_kb > 0)
 })
