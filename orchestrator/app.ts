@@ -6,6 +6,7 @@ import { createApiKeyGuard } from './auth.ts'
 import type { CollectorClient } from './collector-client.ts'
 import type { EngineClient } from './engine/engine-client.ts'
 import type { EnginePoller } from './engine-poller.ts'
+import { createRequestGuard } from './request-guard.ts'
 import { createPanel, createPanelData } from './panel/index.ts'
 import { createEventRoutes } from './routes/events.ts'
 import { createRuntimeConfigRoutes } from './routes/runtime-config.ts'
@@ -25,6 +26,8 @@ export interface OrchestratorDeps {
   log: Logger
   /** When set, state-changing requests need it (Bearer or X-API-KEY). */
   apiKey?: string
+  /** Host names browsers may use for changes (see createRequestGuard); default none listed. */
+  allowedHosts?: readonly string[]
 }
 
 /**
@@ -39,6 +42,11 @@ export function createOrchestratorApp(deps: OrchestratorDeps): Hono {
   app.onError(createErrorHandler((err) => deps.log.error('unhandled error', { err })))
   app.notFound(notFoundJson)
 
+  // Cross-site and non-JSON changes are refused before the key is even looked at.
+  app.use(
+    '*',
+    createRequestGuard({ allowedHosts: deps.allowedHosts ?? [], apiKeySet: Boolean(deps.apiKey) }),
+  )
   app.use('*', createApiKeyGuard(deps.apiKey))
   app.use(
     '*',

@@ -2,6 +2,7 @@ import {
   bool,
   defineSettings,
   int,
+  list,
   loadSettings,
   oneOf,
   optional,
@@ -61,6 +62,11 @@ export const ORCHESTRATOR_SETTINGS = defineSettings({
     doc: 'When set, state-changing endpoints need Authorization: Bearer <key> or X-API-KEY',
     parse: optional(text),
     secret: true,
+  },
+  ALLOWED_HOSTS: {
+    default: undefined,
+    doc: 'Host names a browser may use to change settings (comma-separated, * for any); IP addresses and localhost always work. Empty: any name when API_KEY is set, else none (DNS rebinding)',
+    parse: list((s) => s.toLowerCase()),
   },
   PEER_COLLECTOR_ENABLED: {
     default: 'false',

@@ -69,6 +69,7 @@ export async function startOrchestrator(
     poller,
     log,
     apiKey: config.API_KEY,
+    allowedHosts: config.ALLOWED_HOSTS,
   })
 
   const server = await new Promise<Server>((resolve, reject) => {

@@ -121,6 +121,7 @@ test('failing engines mark only their own stream and never stop the poller', asy
   }
   const refused = await fetch(`${orch.url}/events/stream_started`, {
     method: 'POST',
+    headers: { 'content-type': 'application/json' },
     body: JSON.stringify({
       engine: { host: '127.0.0.1', port: closedPort },
       stream: { key_type: 'content_id', key: 'dead' },

@@ -64,6 +64,7 @@ test('npm start runs collector and orchestrator, and SIGTERM stops both', async 
   // The orchestrator reaches the collector it was started with.
   const check = await fetch(`http://127.0.0.1:${appPort}/peer-collector/health`, {
     method: 'POST',
+    headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ collector_url: `http://127.0.0.1:${collectorPort}` }),
   })
   assert.equal(check.status, 200)
