@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
-import type { MiddlewareHandler } from 'hono'
+import type { Context, MiddlewareHandler } from 'hono'
 import { HttpError } from '../lib/http-error.ts'
 
 /** Methods that only read; everything else changes state and needs the key. */
@@ -32,6 +32,18 @@ export function createApiKeyGuard(apiKey: string | undefined): MiddlewareHandler
     }
     return next()
   }
+}
+
+/**
+ * Whether the request may see what only key holders see (engine command and stat URLs): always
+ * when no key is set, else only with the right key.
+ */
+export function hasApiKey(apiKey: string | undefined, c: Context): boolean {
+  if (!apiKey) return true
+  return isValidApiKey(
+    apiKey,
+    presentedKey(c.req.header('authorization'), c.req.header('x-api-key')),
+  )
 }
 
 /** True when `given` matches `apiKey` (constant time); for in-process callers such as the panel. */

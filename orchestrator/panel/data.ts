@@ -6,6 +6,7 @@
  * @example
  * const data = createPanelData({ store, runtime, api: app })
  */
+import { redactSettings } from '../routes/runtime-config.ts'
 import type { RuntimeSettingsStore } from '../runtime-settings.ts'
 import type { StreamStore } from '../streams/store.ts'
 import type {
@@ -38,7 +39,8 @@ export function createPanelData(opts: PanelDataOptions): PanelData {
   return {
     listStreams: async () => opts.store.list(),
     history: async (id) => opts.store.history(id) ?? [],
-    runtimeSettings: async () => opts.runtime.get(),
+    // The settings page is readable without a key: it shows what GET /config/runtime shows.
+    runtimeSettings: async () => redactSettings(opts.runtime.get()),
     peers: (id, signal) => readPeers(opts.api, id, signal),
   }
 }

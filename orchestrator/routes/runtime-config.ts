@@ -3,6 +3,7 @@ import { z } from 'zod'
 import { HttpError } from '../../lib/http-error.ts'
 import type { Logger } from '../../lib/log.ts'
 import type { CollectorClient } from '../collector-client.ts'
+import { redactUrl } from '../collector-url.ts'
 import { readJsonBody } from '../json-body.ts'
 import {
   collectorUrlSchema,
@@ -26,14 +27,14 @@ const healthBody = z.object({ collector_url: collectorUrlSchema })
 export function createRuntimeConfigRoutes(deps: RuntimeConfigRoutesDeps): Hono {
   const app = new Hono()
 
-  app.get('/config/runtime', (c) => c.json(deps.runtime.get()))
+  app.get('/config/runtime', (c) => c.json(redactSettings(deps.runtime.get())))
 
   app.patch('/config/runtime', async (c) => {
     const patch = await readJsonBody(c, runtimePatchSchema)
     try {
       const next = await deps.runtime.update(patch)
       deps.log.info('runtime settings changed', { changed: Object.keys(patch) })
-      return c.json(next)
+      return c.json(redactSettings(next))
     } catch (err) {
       deps.log.error('could not persist runtime settings', { err })
       throw new HttpError(500, 'could not save settings', 'the data folder is not writable')
@@ -53,4 +54,12 @@ export function createRuntimeConfigRoutes(deps: RuntimeConfigRoutesDeps): Hono {
   })
 
   return app
+}
+
+/**
+ * Settings as anyone may read them: a password (or query) in the collector URL is replaced by
+ * `***`. New URLs cannot carry one; this covers values saved before that rule.
+ */
+export function redactSettings<T extends { PEER_COLLECTOR_URL: string | null }>(s: T): T {
+  return { ...s, PEER_COLLECTOR_URL: redactUrl(s.PEER_COLLECTOR_URL) }
 }

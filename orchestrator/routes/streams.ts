@@ -1,4 +1,4 @@
-import { Hono } from 'hono'
+import { Hono, type Context } from 'hono'
 import { z } from 'zod'
 import { HttpError } from '../../lib/http-error.ts'
 import type { Logger } from '../../lib/log.ts'
@@ -7,6 +7,8 @@ import type { EngineClient } from '../engine/engine-client.ts'
 import { validate } from '../json-body.ts'
 import type { RuntimeSettingsStore } from '../runtime-settings.ts'
 import type { StreamStore } from '../streams/store.ts'
+import type { StreamState } from '../streams/types.ts'
+import { hasApiKey } from '../auth.ts'
 
 export interface StreamRoutesDeps {
   store: StreamStore
@@ -14,6 +16,8 @@ export interface StreamRoutesDeps {
   runtime: RuntimeSettingsStore
   collector: CollectorClient
   log: Logger
+  /** When set, engine URLs are shown only to callers presenting it. */
+  apiKey?: string
 }
 
 const listQuery = z.object({
@@ -42,12 +46,16 @@ export function createStreamRoutes(deps: StreamRoutesDeps): Hono {
     return s
   }
 
+  // A command URL stops the session when fetched, so with a key set only key holders see it.
+  const shown = (c: Context, s: StreamState) =>
+    hasApiKey(deps.apiKey, c) ? s : withoutEngineUrls(s)
+
   app.get('/streams', (c) => {
     const q = validate(listQuery, c.req.query(), 'invalid query')
-    return c.json(deps.store.list(q))
+    return c.json(deps.store.list(q).map((s) => shown(c, s)))
   })
 
-  app.get('/streams/:id', (c) => c.json(mustGet(c.req.param('id'))))
+  app.get('/streams/:id', (c) => c.json(shown(c, mustGet(c.req.param('id')))))
 
   app.get('/streams/:id/stats', (c) => {
     const id = c.req.param('id')
@@ -118,6 +126,12 @@ export function createStreamRoutes(deps: StreamRoutesDeps): Hono {
   })
 
   return app
+}
+
+/** A stream as shown to callers without the key: no `stat_url`, no `command_url`. */
+export function withoutEngineUrls(s: StreamState): Omit<StreamState, 'stat_url' | 'command_url'> {
+  const { stat_url: _stat, command_url: _command, ...rest } = s
+  return rest
 }
 
 /** Maps a collector failure to the answer a client can act on: 503, 504 or 502. */

@@ -278,3 +278,46 @@ test('a collector answering wrong types gives a 502 naming the field or drops th
     assert.match(html, typeof expected === 'number' ? /data-tab="peers"/ : /Peers unavailable/)
   }
 })
+
+test('a password in the collector URL is never shown: /health, /config/runtime and the settings page', async (t) => {
+  const orch = await startTestOrchestrator()
+  t.after(() => orch.close())
+  // A value saved before URLs with userinfo were refused (the store itself does not check).
+  await orch.runtime.update({ PEER_COLLECTOR_URL: 'http://user:hunter2@127.0.0.1:9' })
+  for (const path of ['/health', '/config/runtime', '/panel/settings?tab=peer-collector']) {
+    const res = await orch.app.request(path)
+    assert.equal(res.status, 200, path)
+    const text = await res.text()
+    assert.doesNotMatch(text, /hunter2/, path)
+    assert.match(text, /\*\*\*@127\.0\.0\.1:9/, path)
+  }
+  const patched = await orch.app.request('/config/runtime', {
+    method: 'PATCH',
+    headers: JSON_HEADERS,
+    body: JSON.stringify({ CACHE_TTL_SECONDS: 5 }),
+  })
+  assert.doesNotMatch(await patched.text(), /hunter2/, 'nor in the PATCH answer')
+})
+
+test('with API_KEY set, engine command and stat URLs are shown only to callers with the key', async (t) => {
+  const orch = await startTestOrchestrator({ API_KEY: 'k' })
+  t.after(() => orch.close())
+  const res = await orch.app.request('/events/stream_started', {
+    method: 'POST',
+    headers: { ...JSON_HEADERS, 'x-api-key': 'k' },
+    body: JSON.stringify(startedEvent({ labels: { stream_id: 'ch' } })),
+  })
+  assert.equal(res.status, 200)
+  for (const path of ['/streams', '/streams/ch']) {
+    const anon = JSON.stringify(await (await orch.app.request(path)).json())
+    assert.doesNotMatch(anon, /command_url|stat_url|ace\/cmd/, path)
+    const wrong = await orch.app.request(path, { headers: { authorization: 'Bearer nope' } })
+    assert.doesNotMatch(JSON.stringify(await wrong.json()), /command_url/, `${path} wrong key`)
+    const keyed = await orch.app.request(path, { headers: { authorization: 'Bearer k' } })
+    assert.match(
+      JSON.stringify(await keyed.json()),
+      /"command_url":"http:\/\/127\.0\.0\.1:9\/ace\/cmd/,
+    )
+  }
+  assert.doesNotMatch(await (await orch.app.request('/panel/streams')).text(), /ace\/cmd/)
+})

@@ -63,11 +63,12 @@ test('state-changing endpoints refuse text/plain, form and missing content types
 })
 
 test('cross-site browser requests are refused with 403, with or without an API key', async (t) => {
-  for (const env of [{}, { API_KEY: 'k' }]) {
+  const envs: Record<string, string>[] = [{}, { API_KEY: 'k' }]
+  for (const env of envs) {
     const orch = await startTestOrchestrator(env)
     t.after(() => orch.close())
     const host = new URL(orch.url).host
-    const key = 'API_KEY' in env ? { 'x-api-key': 'k' } : {}
+    const key: Record<string, string> = env.API_KEY ? { 'x-api-key': 'k' } : {}
     const hostile: Array<[string, Record<string, string>]> = [
       ['foreign Origin', { origin: 'http://evil.test' }],
       ['same host, other port', { origin: 'http://127.0.0.1:1' }],
