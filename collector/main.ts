@@ -17,8 +17,8 @@ try {
 }
 
 const log = createLogger('collector', config.LOG_LEVEL)
-// The GeoIP databases load first (about a second of blocking reads, ~200 MB), so that second
-// cannot fall inside the Redis connection's handshake and mark Redis unavailable.
+// The GeoIP databases open first (a few ms: they are read in place, not loaded), so no blocking
+// read can fall inside the Redis connection's handshake and mark Redis unavailable.
 const geoIp = config.GEOIP_ENABLED ? loadGeoIp({ ipv6: config.GEOIP_IPV6 }) : null
 // Redis (REST, redis:// or the bundled redis-server) or memory only; the service closes it.
 let cache: CollectorCache

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { isIP } from 'node:net'
 import { Reader, type Response } from 'mmdb-lib'
-import { openAsnIndex, type AsnIndex } from './asn-index.ts'
+import { ASN_MAX_PAGES_PER_FILE, openAsnIndex, type AsnIndex } from './asn-index.ts'
 import { asMmdbBuffer, openFileView, PAGE_BYTES, type FileView } from './file-view.ts'
 import type { PeerEnrichment } from '../types.ts'
 
@@ -146,6 +146,10 @@ function cityFields(rec: FlatCityRecord): GeoFields {
 
 /** Pages each file view keeps: 4 MB at most per database, enough for the busy tree top. */
 const MAX_PAGES_PER_DATABASE = 1024
+
+/** The most the GeoIP data ever holds in this process (kB): two city files and two ASN files. */
+export const GEOIP_MAX_MEMORY_KB =
+  ((2 * MAX_PAGES_PER_DATABASE + 2 * ASN_MAX_PAGES_PER_FILE) * PAGE_BYTES) / 1024
 
 interface CityDatabase {
   reader: Reader<Response>

@@ -14,12 +14,12 @@ export const ENRICH_SETTINGS = defineSettings({
   },
   GEOIP_ENABLED: {
     default: 'true',
-    doc: 'Load the offline GeoIP databases (DB-IP city lite, ASN) at start; about 200 MB of memory',
+    doc: 'Geolocate peers offline (DB-IP city lite, ASN): the databases are read from disk, at most 10 MB of them held in memory',
     parse: bool,
   },
   GEOIP_IPV6: {
     default: 'true',
-    doc: 'Also load the IPv6 city database (about 70 MB); without it IPv6 peers get only asn/isp',
+    doc: 'Also use the IPv6 city database (opened on the first IPv6 peer); without it IPv6 peers get only asn/isp',
     parse: bool,
   },
   GEOIP_CACHE_TTL_SECONDS: {

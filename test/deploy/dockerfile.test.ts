@@ -4,7 +4,8 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { existsSync, readFileSync } from 'node:fs'
-import { join, normalize, relative } from 'node:path'
+import { dirname, join, normalize, relative } from 'node:path'
+import { COLLECTOR_BUNDLE } from '../../scripts/build-collector.ts'
 import { ROOT } from '../../scripts/settings-doc.ts'
 import {
   baseImage,
@@ -77,25 +78,50 @@ for (const [service, path] of Object.entries(DOCKERFILES)) {
   })
 
   test(`${service} Dockerfile: the entry point and all it imports are in the image`, () => {
-    const { final } = load(path)
+    const { stages, final } = load(path)
     const entry = execForm(final.instructions.findLast((i) => i.keyword === 'ENTRYPOINT')!.args)!
-    assert.deepEqual(entry.slice(0, 3), ['/nodejs/bin/node', '--import', 'tsx'])
-    const main = entry[3]!
-    const shipped = shippedPaths(final)
-    const inImage = (p: string) => {
-      const n = normalize(p)
-      return shipped.some((s) => n === s || n.startsWith(s + '/'))
+    assert.equal(entry[0], '/nodejs/bin/node')
+    if (entry[1] === '--import') {
+      // Run through tsx: the sources themselves are copied from the context.
+      assert.equal(entry[2], 'tsx')
+      assertShipsSources(final, entry[3]!)
+      return
     }
-    assert.ok(inImage(main), `${main} is not copied into the image`)
-    // Everything shipped must load, not only what main.ts reaches statically: pages and
-    // islands are found by path at run time.
-    const files = sourceFiles(ROOT, shipped)
-    const problems = checkImports(ROOT, [main, ...files], inImage, RUNTIME_PACKAGES)
-    assert.deepEqual(
-      problems.map((p) => `${p.file}: ${p.specifier} (${p.reason})`),
-      [],
+    // Precompiled: a build stage compiles the sources into the file the runtime copies in.
+    assert.equal(entry.length, 2, `expected node <bundle>, got ${entry.join(' ')}`)
+    const bundle = entry[1]!
+    assert.equal(bundle, COLLECTOR_BUNDLE, 'the entry runs what scripts/build-collector.ts writes')
+    const copied = copies(final).find(
+      (c) => c.from && c.sources.includes(`/app/${dirname(bundle)}`),
     )
+    assert.ok(copied, `the runtime copies ${dirname(bundle)} from a build stage`)
+    const build = stages.find((s) => s.name === copied.from)!
+    assert.ok(
+      build.instructions.some(
+        (i) => i.keyword === 'RUN' && /scripts\/build-collector\.ts/.test(i.args),
+      ),
+      `stage ${build.name} runs scripts/build-collector.ts`,
+    )
+    assertShipsSources(build, 'collector/main.ts')
   })
+}
+
+/** `main` and every file it imports (all shipped sources, in fact) are copied into `stage`. */
+function assertShipsSources(stage: Stage, main: string) {
+  const shipped = shippedPaths(stage)
+  const inImage = (p: string) => {
+    const n = normalize(p)
+    return shipped.some((s) => n === s || n.startsWith(s + '/'))
+  }
+  assert.ok(inImage(main), `${main} is not copied into the image`)
+  // Everything shipped must load, not only what main.ts reaches statically: pages and
+  // islands are found by path at run time.
+  const files = sourceFiles(ROOT, shipped)
+  const problems = checkImports(ROOT, [main, ...files], inImage, RUNTIME_PACKAGES)
+  assert.deepEqual(
+    problems.map((p) => `${p.file}: ${p.specifier} (${p.reason})`),
+    [],
+  )
 }
 
 test('collector image carries redis-server with its libraries for any architecture', () => {

@@ -1,6 +1,6 @@
 // Guards "the image starts": each Dockerfile's ENTRYPOINT, with the same arguments, is run here
-// (this machine's node for /nodejs/bin/node, the repository as /app), pointed at a local swarm
-// only; /health must answer, the image's and compose's health-check commands must pass, and a
+// (this machine's node for /nodejs/bin/node, the repository as /app, the collector compiled as
+// its image build compiles it), pointed at a local swarm only; /health must answer, the image's and compose's health-check commands must pass, and a
 // SIGTERM (what `docker stop` sends) must end the service and everything it started.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
@@ -9,6 +9,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { buildCollector } from '../../scripts/build-collector.ts'
 import { ROOT } from '../../scripts/settings-doc.ts'
 import { createLocalSwarm } from '../helpers/local-swarm.ts'
 import { composeConfig } from './compose-rules.ts'
@@ -93,6 +94,7 @@ test('both images start with their entry command, pass their health checks and s
   })
 
   // ---- collector: the image's own ENV, then loopback-only overrides ----
+  await buildCollector()
   const collector = await image(DOCKERFILES.collector)
   const collectorPort = await freePort()
   const collectorEnv = {
