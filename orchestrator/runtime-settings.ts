@@ -67,7 +67,7 @@ export async function createRuntimeSettingsStore(
   opts: RuntimeSettingsStoreOptions,
 ): Promise<RuntimeSettingsStore> {
   const file = join(opts.dataDir, RUNTIME_SETTINGS_FILE)
-  await mkdir(opts.dataDir, { recursive: true })
+  await ensureWritable(opts.dataDir)
   await removeLeftoverTemps(opts.dataDir, opts.log)
   let current: RuntimeSettings = { ...opts.initial, ...(await readPersisted(file, opts.log)) }
   // Writes run one after another so two PATCHes cannot interleave their renames.
@@ -104,15 +104,9 @@ async function readPersisted(file: string, log: Logger): Promise<Partial<Runtime
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {}
     throw err
   }
+  let settings: unknown
   try {
-    const doc = JSON.parse(text) as { settings?: unknown }
-    const parsed = runtimePatchSchema.safeParse(doc.settings)
-    if (!parsed.success) throw new Error(parsed.error.issues.map((i) => i.message).join('; '))
-    const out: Partial<RuntimeSettings> = {}
-    for (const [k, v] of Object.entries(parsed.data)) {
-      if (v !== undefined) (out as Record<string, unknown>)[k] = v
-    }
-    return out
+    settings = (JSON.parse(text) as { settings?: unknown } | null)?.settings
   } catch (err) {
     // Only reachable if someone edited the file by hand: renames never leave it torn.
     log.warn('ignoring unreadable runtime settings file; using environment values', {
@@ -120,6 +114,57 @@ async function readPersisted(file: string, log: Logger): Promise<Partial<Runtime
       err,
     })
     return {}
+  }
+  if (typeof settings !== 'object' || settings === null || Array.isArray(settings)) {
+    log.warn('runtime settings file holds no settings; using environment values', { file })
+    return {}
+  }
+  // Field by field: a hand-edited value or a key from another version costs only itself.
+  const fields: Record<string, z.ZodType> = runtimePatchSchema.shape
+  const out: Record<string, unknown> = {}
+  for (const [key, value] of Object.entries(settings)) {
+    const field = Object.hasOwn(fields, key) ? fields[key] : undefined
+    if (!field) {
+      log.warn('ignoring unknown key in runtime settings file', { file, key: key.slice(0, 100) })
+      continue
+    }
+    const parsed = field.safeParse(value)
+    if (!parsed.success || parsed.data === undefined) {
+      log.warn('ignoring invalid value in runtime settings file; using the environment value', {
+        file,
+        key,
+        problem: parsed.success ? 'no value' : parsed.error.issues[0]?.message,
+      })
+      continue
+    }
+    out[key] = parsed.data
+  }
+  return out as Partial<RuntimeSettings>
+}
+
+/** Thrown at start when DATA_DIR cannot be written, so the first Save does not fail instead. */
+export class DataDirError extends Error {
+  constructor(dir: string, cause: unknown) {
+    const code = (cause as NodeJS.ErrnoException).code ?? String(cause)
+    super(`DATA_DIR ${dir} is not writable (${code}); settings could not be saved`)
+    this.name = 'DataDirError'
+  }
+}
+
+/**
+ * Creates DATA_DIR and proves it takes a file (permissions alone do not tell: root ignores
+ * them, a read-only mount does not). The probe is named like a temp file, so an interrupted
+ * start leaves nothing removeLeftoverTemps would not clean.
+ */
+async function ensureWritable(dir: string): Promise<void> {
+  const probe = join(dir, `${RUNTIME_SETTINGS_FILE}.${process.pid}.probe${TEMP_SUFFIX}`)
+  try {
+    await mkdir(dir, { recursive: true })
+    const fh = await open(probe, 'w', 0o600)
+    await fh.close()
+    await rm(probe, { force: true })
+  } catch (err) {
+    throw new DataDirError(dir, err)
   }
 }
 
