@@ -7,6 +7,7 @@
  */
 import { isIP } from 'node:net'
 import { LOG_LEVELS } from '../lib/log.ts'
+import { METRICS_SETTINGS } from '../lib/metrics.ts'
 import {
   bool,
   defineSettings,
@@ -120,6 +121,7 @@ export const COLLECTOR_SETTINGS = defineSettings({
   ...DISCOVERY_SETTINGS,
   ...CACHE_SETTINGS,
   ...ENRICH_SETTINGS,
+  ...METRICS_SETTINGS,
 })
 
 export type CollectorConfig = ResolvedSettings<typeof COLLECTOR_SETTINGS>

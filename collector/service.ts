@@ -10,11 +10,14 @@
  * await service.close()
  */
 import { readFileSync } from 'node:fs'
+import { Hono } from 'hono'
+import { createErrorHandler, notFoundJson } from '../lib/http-error.ts'
 import { createLogger, type Logger } from '../lib/log.ts'
 import { createCollectorApp } from './app.ts'
 import type { CollectorConfig } from './config.ts'
 import { createDhtNode, type DhtNode } from './discovery/dht-node.ts'
 import { createSwarmRegistry, type SwarmRegistry } from './discovery/swarm-registry.ts'
+import { createCollectorMetrics, type CollectorMetrics } from './metrics.ts'
 import type { PeerEnricher, PeersAnswerCache } from './types.ts'
 
 export interface CollectorServiceOptions {
@@ -25,8 +28,9 @@ export interface CollectorServiceOptions {
 
 export interface CollectorService {
   config: CollectorConfig
-  app: ReturnType<typeof createCollectorApp>
+  app: Hono
   dht: DhtNode
+  metrics: CollectorMetrics
   registry: SwarmRegistry
   /** Binds the DHT node; the app answers only after this. */
   start(): Promise<void>
@@ -51,8 +55,9 @@ export function createCollectorService(
     bootstrap: config.DHT_BOOTSTRAP,
     log: log.child('dht'),
   })
+  let metrics: CollectorMetrics | undefined
   const registry = createSwarmRegistry({
-    dht,
+    dht: timedLookups(dht, (outcome, s) => metrics?.observeDhtLookup(outcome, s)),
     trackerUrls: config.TRACKERS,
     allowPrivatePeers: config.ALLOW_PRIVATE_PEERS,
     maxSwarms: config.MAX_TRACKED_SWARMS,
@@ -63,8 +68,15 @@ export function createCollectorService(
     trackerMinIntervalMs: config.TRACKER_MIN_INTERVAL_SECONDS * 1000,
     log: log.child('swarms'),
   })
-  const app = createCollectorApp({
+  metrics = createCollectorMetrics({
     registry,
+    dht,
+    cache: opts.cache,
+    enricher: opts.enricher,
+    maxSwarms: config.MAX_TRACKED_SWARMS,
+  })
+  const api = createCollectorApp({
+    registry: observedQueries(registry, metrics),
     config,
     log,
     dht,
@@ -72,6 +84,13 @@ export function createCollectorService(
     enricher: opts.enricher,
     version: VERSION,
   })
+  // /metrics and request timing sit in front of the API, so the API itself needs no hooks.
+  const app = new Hono()
+  app.use('*', metrics.middleware)
+  app.get('/metrics', metrics.handler(config.METRICS_TOKEN))
+  app.route('/', api)
+  app.notFound(notFoundJson)
+  app.onError(createErrorHandler((err) => log.error('unhandled error', { err })))
   let closing: Promise<void> | undefined
 
   return {
@@ -79,6 +98,7 @@ export function createCollectorService(
     app,
     dht,
     registry,
+    metrics,
     start: () => dht.start(),
     close() {
       closing ??= (async () => {
@@ -88,4 +108,36 @@ export function createCollectorService(
       return closing
     },
   }
+}
+
+/** The DHT node as the registry sees it, with each lookup's duration reported. */
+function timedLookups(dht: DhtNode, observe: (outcome: string, seconds: number) => void): DhtNode {
+  return Object.create(dht, {
+    lookup: {
+      value: async (...args: Parameters<DhtNode['lookup']>) => {
+        const t0 = performance.now()
+        let outcome = 'error'
+        try {
+          const result = await dht.lookup(...args)
+          outcome = result.outcome
+          return result
+        } finally {
+          observe(outcome, (performance.now() - t0) / 1000)
+        }
+      },
+    },
+  }) as DhtNode
+}
+
+/** The registry as the app sees it: each snapshot it hands out also updates the peer figures. */
+function observedQueries(registry: SwarmRegistry, metrics: CollectorMetrics): SwarmRegistry {
+  return Object.create(registry, {
+    query: {
+      value: async (...args: Parameters<SwarmRegistry['query']>) => {
+        const snap = await registry.query(...args)
+        metrics.recordSwarm(snap.infohash, snap.peers)
+        return snap
+      },
+    },
+  }) as SwarmRegistry
 }

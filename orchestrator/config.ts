@@ -11,7 +11,9 @@ import {
   type ResolvedSettings,
 } from '../lib/settings.ts'
 import { LOG_LEVELS } from '../lib/log.ts'
+import { METRICS_SETTINGS } from '../lib/metrics.ts'
 import { parseCollectorUrl } from './collector-url.ts'
+import { LOOP_DETECTION_SETTINGS } from './loop-detection/settings.ts'
 
 /**
  * Every environment variable the orchestrator reads, with its default and meaning. The
@@ -98,6 +100,8 @@ export const ORCHESTRATOR_SETTINGS = defineSettings({
     doc: 'debug, info, warn, error or silent',
     parse: oneOf(LOG_LEVELS),
   },
+  ...LOOP_DETECTION_SETTINGS,
+  ...METRICS_SETTINGS,
 })
 
 export type OrchestratorConfig = ResolvedSettings<typeof ORCHESTRATOR_SETTINGS>

@@ -13,6 +13,11 @@ export interface EnginePollerOptions {
    * ends (reason `engine_session_gone`), fixing the half of defect D10 where it never did.
    */
   endOnSessionGone?: boolean
+  /**
+   * Runs after every cycle, before `pollOnce()` resolves: history, metrics and alerts see each
+   * cycle once. It must not throw (a throw is logged and the schedule goes on).
+   */
+  onCycle?: (cycle: PollCycle) => void
 }
 
 export interface PollCycle {
@@ -103,6 +108,11 @@ export function createEnginePoller(opts: EnginePollerOptions): EnginePoller {
       duration_ms: Math.round(performance.now() - started),
     }
     lastCycle = c
+    try {
+      opts.onCycle?.(c)
+    } catch (err) {
+      opts.log.error('after-poll hook failed', { err })
+    }
     if (c.duration_ms > opts.intervalMs) {
       overruns++
       opts.log.warn('poll cycle overran its interval', { ...c, interval_ms: opts.intervalMs })

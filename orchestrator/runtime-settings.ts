@@ -4,9 +4,10 @@ import { randomBytes } from 'node:crypto'
 import { z } from 'zod'
 import type { Logger } from '../lib/log.ts'
 import { MAX_COLLECTOR_URL_LENGTH, parseCollectorUrl } from './collector-url.ts'
+import { LOOP_DETECTION_PATCH, type LoopDetectionSettings } from './loop-detection/settings.ts'
 
-/** Settings a person can change while the orchestrator runs (Settings > Peer Collector). */
-export interface RuntimeSettings {
+/** Settings a person can change while the orchestrator runs (Settings > Peer Collector, Loop Detection). */
+export interface RuntimeSettings extends LoopDetectionSettings {
   PEER_COLLECTOR_ENABLED: boolean
   /** Collector base URL, http(s), no trailing slash; null when not set. */
   PEER_COLLECTOR_URL: string | null
@@ -32,6 +33,7 @@ export const runtimePatchSchema = z.strictObject({
   PEER_COLLECTOR_ENABLED: z.boolean().optional(),
   PEER_COLLECTOR_URL: collectorUrlSchema.nullable().optional(),
   CACHE_TTL_SECONDS: z.number().int().min(0).max(86400).optional(),
+  ...LOOP_DETECTION_PATCH,
 })
 export type RuntimePatch = z.infer<typeof runtimePatchSchema>
 

@@ -8,6 +8,8 @@ import { createCollectorClient, type CollectorClient } from './collector-client.
 import type { OrchestratorConfig } from './config.ts'
 import { createEngineClient, type EngineClient } from './engine/engine-client.ts'
 import { createEnginePoller, type EnginePoller } from './engine-poller.ts'
+import { loopDetectionDefaults } from './loop-detection/settings.ts'
+import { createOperations, type Operations } from './operations.ts'
 import { createRuntimeSettingsStore, type RuntimeSettingsStore } from './runtime-settings.ts'
 import { createStreamStore, type StreamStore } from './streams/store.ts'
 
@@ -18,6 +20,8 @@ export interface RunningOrchestrator {
   engine: EngineClient
   collector: CollectorClient
   poller: EnginePoller
+  /** Metrics, Loop Detection, history and alerts. */
+  ops: Operations
   /** e.g. http://127.0.0.1:8000 */
   url: string
   port: number
@@ -49,6 +53,7 @@ export async function startOrchestrator(
       PEER_COLLECTOR_ENABLED: config.PEER_COLLECTOR_ENABLED,
       PEER_COLLECTOR_URL: config.PEER_COLLECTOR_URL ?? null,
       CACHE_TTL_SECONDS: config.CACHE_TTL_SECONDS,
+      ...loopDetectionDefaults(config),
     },
     log: log.child('runtime-settings'),
   })
@@ -60,7 +65,14 @@ export async function startOrchestrator(
     peersTimeoutMs: config.COLLECTOR_TIMEOUT_S * 1000,
     healthTimeoutMs: config.COLLECTOR_HEALTH_TIMEOUT_S * 1000,
   })
-  const poller = createEnginePoller({ store, engine, intervalMs, log: log.child('poller') })
+  const ops = await createOperations({ config, store, runtime, engine, log })
+  const poller = createEnginePoller({
+    store,
+    engine,
+    intervalMs,
+    log: log.child('poller'),
+    onCycle: ops.afterPoll,
+  })
   const app = createOrchestratorApp({
     store,
     runtime,
@@ -71,6 +83,8 @@ export async function startOrchestrator(
     apiKey: config.API_KEY,
     allowedHosts: config.ALLOWED_HOSTS,
   })
+  // Mounted before the first request, behind the app's request and API key guards.
+  app.route('/', ops.routes)
 
   const server = await new Promise<Server>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, port: config.APP_PORT, hostname: config.APP_HOST }, () =>
@@ -79,6 +93,7 @@ export async function startOrchestrator(
     s.once('error', reject)
   })
   poller.start()
+  ops.start()
   const { port } = server.address() as AddressInfo
   const host = config.APP_HOST === '0.0.0.0' ? '127.0.0.1' : config.APP_HOST
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`
@@ -92,11 +107,13 @@ export async function startOrchestrator(
     engine,
     collector,
     poller,
+    ops,
     url,
     port,
     close() {
       closing ??= (async () => {
         await poller.stop()
+        await ops.close()
         await new Promise<void>((resolve) => {
           server.close(() => resolve())
           // Keep-alive connections would hold close() open for their idle timeout.

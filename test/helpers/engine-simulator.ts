@@ -43,6 +43,8 @@ export interface SimulatedSession {
   uploaded: number
   /** Where this session's figures hover (see sessionLevel); each stat answer moves around it. */
   level: { peers: number; down: number; up: number }
+  /** Unix seconds the live edge stays at (a broadcast that stopped); null while it advances. */
+  frozenLiveEdge: number | null
 }
 
 /**
@@ -92,6 +94,11 @@ export interface EngineSimulator {
   startSession(opts?: { contentId?: string; hls?: boolean }): Promise<EngineStartResponse>
   /** Makes a session's stat URL misbehave; `null` heals it. */
   setFault(playbackSessionId: string, fault: StatFault): void
+  /**
+   * Stops (true) or resumes (false) the session's live edge: `livepos.last_ts` and `pos` then
+   * stay where they are, as when a broadcast stops and the engine replays its window.
+   */
+  freezeLivePosition(playbackSessionId: string, frozen: boolean): void
   /** Total stat requests served (all sessions). */
   statRequests(): number
   close(): Promise<void>
@@ -150,6 +157,7 @@ export async function createEngineSimulator(
       downloaded: 0,
       uploaded: 0,
       level: sessionLevel(playbackSessionId),
+      frozenLiveEdge: null,
     }
     sessions.set(s.playback_session_id, s)
     byToken.set(s.token, s)
@@ -187,7 +195,7 @@ export async function createEngineSimulator(
         return json(res, 200, { response: null, error: 'engine is busy' })
     }
     const n = s.stat_requests++
-    const now = Math.floor(Date.now() / 1000)
+    const now = s.frozenLiveEdge ?? Math.floor(Date.now() / 1000)
     const stats: SimulatedStats = {
       peers: s.level.peers + ((n * 3) % 7),
       speed_down: s.level.down + ((n * 37) % Math.max(40, Math.round(s.level.down / 4))),
@@ -290,6 +298,11 @@ export async function createEngineSimulator(
       const s = sessions.get(id)
       if (!s) throw new Error(`no simulated session ${id}`)
       s.fault = fault
+    },
+    freezeLivePosition(id, frozen) {
+      const s = sessions.get(id)
+      if (!s) throw new Error(`no simulated session ${id}`)
+      s.frozenLiveEdge = frozen ? (s.frozenLiveEdge ?? Math.floor(Date.now() / 1000)) : null
     },
     statRequests: () => statRequests,
     async close() {

@@ -2,6 +2,10 @@
  * Sample streams and peers for the in-process page tests and the UI benchmark: shaped exactly
  * like the orchestrator's API answers, with no network behind them.
  */
+import {
+  LOOP_DETECTION_DEFAULTS,
+  type LoopDetectionSettings,
+} from '../../orchestrator/loop-detection/settings.ts'
 import type { PanelData } from '../../orchestrator/panel/data.ts'
 import type {
   PeersResult,
@@ -94,12 +98,13 @@ export function samplePeers(streamId: string, n = 14): PeersResult {
 /** PanelData over fixed arrays; `settings` is mutable so a test can flip the collector on. */
 export function createFixtureData(
   streams: StreamView[],
-  settings: RuntimeSettings = {
+  given: Omit<RuntimeSettings, keyof LoopDetectionSettings> & Partial<LoopDetectionSettings> = {
     PEER_COLLECTOR_ENABLED: true,
     PEER_COLLECTOR_URL: 'http://127.0.0.1:8080',
     CACHE_TTL_SECONDS: 30,
   },
 ): PanelData & { settings: RuntimeSettings } {
+  const settings: RuntimeSettings = { ...LOOP_DETECTION_DEFAULTS, ...given }
   return {
     settings,
     listStreams: async () => streams,
