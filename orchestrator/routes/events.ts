@@ -54,10 +54,12 @@ export function createEventRoutes(deps: EventRoutesDeps): Hono {
 
   app.post('/events/stream_ended', async (c) => {
     const e = await readJsonBody(c, streamEndedSchema)
-    // A stream_id that matches wins; otherwise the engine's latest active stream. Nothing
-    // else: an event that matches nothing changes nothing (defect D10).
+    // A stream_id names the stream, and only that one: acexy sends its own container_id, shared
+    // by every stream it serves, so falling back to it for an unknown id (a start that never
+    // arrived, a restart in between) would end someone else's stream. The engine's latest
+    // active stream is ended only for events that carry no stream_id at all.
     let id: string | undefined
-    if (e.stream_id && deps.store.get(e.stream_id)) id = e.stream_id
+    if (e.stream_id) id = deps.store.get(e.stream_id) ? e.stream_id : undefined
     else if (e.container_id) id = deps.store.findActiveByContainer(e.container_id)?.id
     const stream = id ? deps.store.end(id, e.reason ?? null) : null
     if (stream) deps.log.info('stream ended', { stream_id: stream.id, reason: e.reason ?? null })

@@ -48,7 +48,11 @@ export class StreamStoreFullError extends Error {
 }
 
 export interface StreamStore {
-  /** Registers (or, with the same id, replaces) a started stream. */
+  /**
+   * Registers a started stream. The same id again while it is active with the same key is the
+   * same stream: its session fields are refreshed, its history and started_at kept. Otherwise
+   * (ended, or another key under that id) it is replaced by a fresh stream.
+   */
   start(input: NewStream): StreamState
   /** Ends an active stream; null when it is unknown or already ended (nothing changes). */
   end(id: string, reason: string | null): StreamState | null
@@ -117,7 +121,25 @@ export function createStreamStore(opts: StreamStoreOptions): StreamStore {
 
   return {
     start(input) {
-      if (!streams.has(input.id)) makeRoom()
+      const existing = streams.get(input.id)
+      if (existing && existing.ended_at === null && existing.base.key === input.key) {
+        existing.base = {
+          ...existing.base,
+          container_id: input.container_id,
+          playback_session_id: input.playback_session_id,
+          stat_url: input.stat_url,
+          command_url: input.command_url,
+          is_live: input.is_live,
+          engine: { ...input.engine },
+        }
+        // What the engine itself reported stays; an event's infohash only fills a gap.
+        if (input.infohash && existing.infohash_source !== 'engine') {
+          existing.infohash = input.infohash
+          existing.infohash_source = input.infohash_source
+        }
+        return toState(existing)
+      }
+      if (!existing) makeRoom()
       const record: StreamRecord = {
         base: { ...input, labels: { ...input.labels } },
         started_at: now().toISOString(),

@@ -321,3 +321,66 @@ test('with API_KEY set, engine command and stat URLs are shown only to callers w
   }
   assert.doesNotMatch(await (await orch.app.request('/panel/streams')).text(), /ace\/cmd/)
 })
+
+test("stream_ended with an unknown stream_id ends nothing, even when acexy's shared container_id matches", async (t) => {
+  const orch = await startTestOrchestrator()
+  t.after(() => orch.close())
+  // acexy sends its own id as container_id, the same for every stream it serves.
+  for (const id of ['older', 'newer']) {
+    await post(
+      orch.app,
+      '/events/stream_started',
+      startedEvent({ container_id: 'acexy', labels: { stream_id: id } }),
+    )
+  }
+  const unknown = await post(orch.app, '/events/stream_ended', {
+    container_id: 'acexy',
+    stream_id: `${'a'.repeat(40)}|never-started`,
+    reason: 'normal',
+  })
+  assert.deepEqual(unknown, { status: 200, body: { updated: false, stream: null } })
+  const active = (await (await orch.app.request('/streams?status=started')).json()) as any[]
+  assert.deepEqual(active.map((s) => s.id).sort(), ['newer', 'older'])
+
+  // Without a stream_id the engine's latest stream is still the one ended.
+  const byEngine = await post(orch.app, '/events/stream_ended', { container_id: 'acexy' })
+  assert.equal(byEngine.body.stream.id, 'newer')
+})
+
+test('a repeated stream_started for an active stream keeps its history and started_at, refreshing the session', async (t) => {
+  const orch = await startTestOrchestrator()
+  t.after(() => orch.close())
+  const first = await post(
+    orch.app,
+    '/events/stream_started',
+    startedEvent({ labels: { stream_id: 'ch' } }),
+  )
+  const snapshot = {
+    ts: new Date().toISOString(),
+    peers: 7,
+    speed_down: 100,
+    speed_up: 10,
+    downloaded: 1,
+    uploaded: 1,
+    status: 'dl',
+    livepos: null,
+  }
+  orch.store.recordSnapshot('ch', snapshot, 'c'.repeat(40))
+  await new Promise((r) => setTimeout(r, 5)) // a new start would get a later started_at
+  const again = await post(
+    orch.app,
+    '/events/stream_started',
+    startedEvent(
+      { labels: { stream_id: 'ch' } },
+      { playback_session_id: 'sess2', stat_url: 'http://127.0.0.1:9/ace/stat/x/tok2' },
+    ),
+  )
+  assert.equal(again.status, 200)
+  assert.equal(again.body.started_at, first.body.started_at)
+  assert.equal(again.body.playback_session_id, 'sess2')
+  assert.equal(again.body.stat_url, 'http://127.0.0.1:9/ace/stat/x/tok2')
+  assert.equal(again.body.peers, 7, 'the latest figures stay')
+  assert.equal(again.body.infohash, 'c'.repeat(40), 'the engine-reported infohash stays')
+  const history = (await (await orch.app.request('/streams/ch/stats')).json()) as unknown[]
+  assert.equal(history.length, 1, 'history kept')
+})
