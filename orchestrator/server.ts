@@ -3,6 +3,7 @@ import type { Server } from 'node:http'
 import { serve } from '@hono/node-server'
 import type { Hono } from 'hono'
 import type { Logger } from '../lib/log.ts'
+import { answerClientErrorAsJson } from '../lib/client-error.ts'
 import { createOrchestratorApp } from './app.ts'
 import { createCollectorClient, type CollectorClient } from './collector-client.ts'
 import type { OrchestratorConfig } from './config.ts'
@@ -92,6 +93,7 @@ export async function startOrchestrator(
     ) as Server
     s.once('error', reject)
   })
+  server.on('clientError', answerClientErrorAsJson)
   poller.start()
   ops.start()
   const { port } = server.address() as AddressInfo
