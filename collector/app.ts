@@ -11,7 +11,8 @@ import { Hono } from 'hono'
 import { createErrorHandler, HttpError, notFoundJson } from '../lib/http-error.ts'
 import type { Logger } from '../lib/log.ts'
 import { parseSwarmIdentifier } from './discovery/identifier.ts'
-import type { SwarmRegistry } from './discovery/swarm-registry.ts'
+import { admitStreamTrackers } from './discovery/stream-trackers.ts'
+import type { SwarmRegistry, SwarmSnapshot } from './discovery/swarm-registry.ts'
 import type { PeerEnricher, PeersAnswer, PeersAnswerCache, PeerView } from './types.ts'
 
 export interface CollectorAppConfig {
@@ -19,6 +20,7 @@ export interface CollectorAppConfig {
   MAX_DISCOVERY_WAIT_MS: number
   CACHE_TTL_SECONDS: number
   ENRICH_WAIT_MS: number
+  ALLOW_PRIVATE_TRACKERS: boolean
   TRACKERS: string[]
   DHT_BOOTSTRAP: Array<{ host: string; port: number }>
 }
@@ -67,50 +69,73 @@ export function createCollectorApp(deps: CollectorAppDeps) {
 
   app.get('/peers/:id', async (c) => {
     const raw = c.req.param('id')
-    const { infohash } = await parseSwarmIdentifier(raw)
+    const id = await parseSwarmIdentifier(raw)
+    const { infohash } = id
     const waitMs = queryInt(c.req.query('wait'), 'wait', config.MAX_DISCOVERY_WAIT_MS)
     const maxAge = queryInt(c.req.query('max_age'), 'max_age', 86_400)
     const wait = Math.min(waitMs ?? config.PEER_DISCOVERY_WAIT_MS, config.MAX_DISCOVERY_WAIT_MS)
     const signal = c.req.raw.signal
     const started = Date.now()
+    // The magnet's own trackers, checked before anything is sent to them.
+    const stream = id.trackers.length
+      ? await admitStreamTrackers(id.trackers, { allowPrivate: config.ALLOW_PRIVATE_TRACKERS })
+      : { usable: [], rejected: [] }
+    const streamTrackers = stream.usable
 
-    // The cache keeps what discovery found; enrichment runs on every answer, so client names
-    // from handshakes that finished after an answer was cached show up on the next request
-    // instead of after the TTL (with cached handshakes this costs about a millisecond).
-    const discover = async (): Promise<PeersAnswer> => {
-      const snap = await registry.query(infohash, { waitMs: wait, signal })
-      return {
-        acestream_id: raw,
-        infohash,
-        peers: snap.peers,
-        peer_count: snap.peers.length,
-        total_peers: snap.peers.length,
-        cached_at: Math.floor(Date.now() / 1000),
-        error: snap.error,
-        seeders: snap.seeders,
-        leechers: snap.leechers,
-        sources: snap.sources,
-        discovering: snap.discovering,
-      }
-    }
+    const answerOf = (snap: SwarmSnapshot): PeersAnswer => ({
+      acestream_id: raw,
+      infohash,
+      peers: snap.peers,
+      peer_count: snap.peers.length,
+      total_peers: snap.peers.length,
+      cached_at: Math.floor(Date.now() / 1000),
+      error: snap.error,
+      seeders: snap.seeders,
+      leechers: snap.leechers,
+      sources: snap.sources,
+      trackers: snap.trackers,
+      discovering: snap.discovering,
+    })
+    const discover = async () =>
+      answerOf(await registry.query(infohash, { waitMs: wait, signal, streamTrackers }))
 
     // A swarm still on its first round is not kept by the cache (answers with `discovering`
     // are not stored: a half-found answer would hide the fuller one for the whole TTL), but a
-    // settled answer another collector stored in the shared Redis is served at once.
+    // settled answer another collector stored in the shared Redis is served at once. Once this
+    // collector has settled the swarm itself, its own snapshot (in memory, so as cheap as the
+    // cache) wins: PEX and late tracker peers must not wait for the cached answer to expire.
     let found: PeersAnswer
     if (cache) {
       const maxAgeMs = (maxAge ?? config.CACHE_TTL_SECONDS) * 1000
-      found = (await cache.getOrCompute(infohash, discover, { maxAgeMs })).value
+      const got = await cache.getOrCompute(infohash, discover, { maxAgeMs })
+      found = got.value
       // Still tracked and asked about: keeps it from being dropped as least recently asked.
-      void registry.query(infohash, { waitMs: 0 }).catch(() => {})
+      const live = await registry
+        .query(infohash, { waitMs: 0, streamTrackers })
+        .catch(() => undefined)
+      if (got.from !== 'computed' && live && !live.discovering) found = answerOf(live)
     } else {
       found = await discover()
     }
-    // Unreachable peers make handshakes run to their timeout; holding the answer for them
-    // would turn a 50 ms cold answer into seconds. They finish in the background instead.
+    // What the wire knows now (reachable, connected, client) is laid over every answer, cached
+    // or not, with live peers first; then enrichment, which never holds the answer by default:
+    // what it does not know yet appears on later answers.
+    const { peers: decorated, reachable_count } = registry.decorate(infohash, found.peers)
     const deadline = Math.min(started + wait, Date.now() + config.ENRICH_WAIT_MS)
-    const peers = await enrich(found.peers, infohash, deadline)
-    return c.json({ ...found, acestream_id: raw, peers, peer_count: peers.length })
+    const peers = await enrich(decorated, infohash, deadline)
+    // A cached answer from an older collector may lack the newer counts.
+    const sources = { stream_tracker: 0, pex: 0, ...found.sources }
+    const trackers = [...(found.trackers ?? [])]
+    for (const r of stream.rejected) if (!trackers.some((t) => t.url === r.url)) trackers.push(r)
+    return c.json({
+      ...found,
+      acestream_id: raw,
+      peers,
+      peer_count: peers.length,
+      sources,
+      trackers,
+      reachable_count,
+    })
   })
 
   async function enrich(

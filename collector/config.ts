@@ -70,9 +70,14 @@ export const DISCOVERY_SETTINGS = defineSettings({
     doc: 'List private, loopback and link-local peer addresses (LAN setups, local test swarms)',
     parse: bool,
   },
+  ALLOW_PRIVATE_TRACKERS: {
+    default: 'false',
+    doc: "Contact a magnet's own trackers (tr=) on private, loopback and link-local addresses (host names are resolved and checked too); refused ones are listed in the answer",
+    parse: bool,
+  },
   PEER_DISCOVERY_WAIT_MS: {
     default: '3000',
-    doc: 'Longest a /peers request waits for discovery to settle (ms)',
+    doc: 'Longest a cold /peers request waits for first results (it answers sooner: 100 ms after the last new peer, or when the lookup settled) (ms)',
     parse: int({ min: 0, max: 60_000 }),
   },
   MAX_DISCOVERY_WAIT_MS: {
@@ -92,8 +97,28 @@ export const DISCOVERY_SETTINGS = defineSettings({
   },
   MAX_CONCURRENT_LOOKUPS: {
     default: '16',
-    doc: 'Cold lookups running at once; beyond it /peers answers 503 with Retry-After',
+    doc: 'Cold lookups running at once; more new swarms wait in the lookup queue',
     parse: int({ min: 1, max: 1000 }),
+  },
+  MAX_QUEUED_LOOKUPS: {
+    default: '256',
+    doc: 'New swarms waiting for a lookup (answered at once with discovering: true); beyond it /peers answers 503 with Retry-After',
+    parse: int({ min: 0, max: 100_000 }),
+  },
+  PEER_TTL_SECONDS: {
+    default: '1800',
+    doc: 'A peer no source (tracker, DHT, PEX, a live connection) mentioned for this long is dropped from the swarm (seconds; never less than three refreshes)',
+    parse: int({ min: 1, max: 604_800 }),
+  },
+  PEX_CONNECTIONS_PER_SWARM: {
+    default: '8',
+    doc: 'Wire connections kept open per tracked swarm to hear its peers over PEX (0: none; needs CLIENT_ID_ENABLED)',
+    parse: int({ min: 0, max: 200 }),
+  },
+  PEX_MAX_CONNECTIONS: {
+    default: '256',
+    doc: 'Wire connections kept open for PEX in total',
+    parse: int({ min: 0, max: 10_000 }),
   },
   SWARM_REFRESH_SECONDS: {
     default: '120',

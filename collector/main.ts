@@ -34,6 +34,8 @@ const enricher = createPeerEnricher({
   settings: config,
   log: log.child('enrich'),
   geoIp,
+  // Clients come from discovery's handshakes (see collector/discovery/peer-wire.ts).
+  identifyClients: false,
   webGeoCache: config.GEO_WEB_API_URL ? cache.createGeoCache(validateGeoFields) : undefined,
 })
 const service = createCollectorService(config, { log, cache, enricher })

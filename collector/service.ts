@@ -16,6 +16,7 @@ import { createLogger, type Logger } from '../lib/log.ts'
 import { createCollectorApp } from './app.ts'
 import type { CollectorConfig } from './config.ts'
 import { createDhtNode, type DhtNode } from './discovery/dht-node.ts'
+import { createPeerWire, type PeerWire } from './discovery/peer-wire.ts'
 import { createSwarmRegistry, type SwarmRegistry } from './discovery/swarm-registry.ts'
 import { createCollectorMetrics, type CollectorMetrics } from './metrics.ts'
 import type { PeerEnricher, PeersAnswerCache } from './types.ts'
@@ -55,19 +56,37 @@ export function createCollectorService(
     bootstrap: config.DHT_BOOTSTRAP,
     log: log.child('dht'),
   })
+  // The wire needs the registry (PEX peers go there) and the registry the wire (peers to try).
+  let registryRef: SwarmRegistry | undefined
+  const wire: PeerWire | undefined = config.CLIENT_ID_ENABLED
+    ? createPeerWire({
+        concurrency: config.CLIENT_ID_CONCURRENCY,
+        timeoutMs: config.CLIENT_ID_TIMEOUT_MS,
+        positiveTtlMs: config.CLIENT_ID_CACHE_SECONDS * 1000,
+        negativeTtlMs: config.CLIENT_ID_NEGATIVE_CACHE_SECONDS * 1000,
+        maxPerSwarm: config.PEX_CONNECTIONS_PER_SWARM,
+        maxTotal: config.PEX_MAX_CONNECTIONS,
+        onPexPeer: (infohash, ip, port) => registryRef?.addPexPeer(infohash, ip, port),
+        log: log.child('wire'),
+      })
+    : undefined
   let metrics: CollectorMetrics | undefined
   const registry = createSwarmRegistry({
+    wire,
     dht: timedLookups(dht, (outcome, s) => metrics?.observeDhtLookup(outcome, s)),
     trackerUrls: config.TRACKERS,
     allowPrivatePeers: config.ALLOW_PRIVATE_PEERS,
     maxSwarms: config.MAX_TRACKED_SWARMS,
     maxPeersPerSwarm: config.MAX_PEERS_PER_SWARM,
     maxConcurrentLookups: config.MAX_CONCURRENT_LOOKUPS,
+    maxQueuedLookups: config.MAX_QUEUED_LOOKUPS,
+    peerTtlMs: config.PEER_TTL_SECONDS * 1000,
     refreshMs: config.SWARM_REFRESH_SECONDS * 1000,
     idleMs: config.SWARM_IDLE_SECONDS * 1000,
     trackerMinIntervalMs: config.TRACKER_MIN_INTERVAL_SECONDS * 1000,
     log: log.child('swarms'),
   })
+  registryRef = registry
   metrics = createCollectorMetrics({
     registry,
     dht,
@@ -103,7 +122,12 @@ export function createCollectorService(
     close() {
       closing ??= (async () => {
         await registry.close()
-        await Promise.allSettled([dht.close(), opts.cache?.close(), opts.enricher?.close()])
+        await Promise.allSettled([
+          wire?.close(),
+          dht.close(),
+          opts.cache?.close(),
+          opts.enricher?.close(),
+        ])
       })()
       return closing
     },

@@ -7,13 +7,13 @@ declare module 'bittorrent-protocol' {
     get(index: number): boolean
   }
 
-  interface WireExtension {
+  export interface WireExtension {
     onHandshake?(infoHash: string, peerId: string, extensions: Record<string, boolean>): void
     onExtendedHandshake?(handshake: Record<string, unknown>): void
     onMessage?(buf: Uint8Array): void
   }
 
-  interface WireExtensionClass {
+  export interface WireExtensionClass {
     new (wire: Wire): WireExtension
     prototype: { name: string }
   }

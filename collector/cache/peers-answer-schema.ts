@@ -7,7 +7,7 @@ import type { PeersAnswer } from '../types.ts'
 const Peer = z.looseObject({
   ip: z.string(),
   port: z.number().int().min(0).max(65535),
-  sources: z.array(z.enum(['dht', 'tracker'])),
+  sources: z.array(z.enum(['dht', 'tracker', 'stream_tracker', 'pex'])),
   first_seen: z.string(),
   last_seen: z.string(),
 })

@@ -14,6 +14,8 @@ export interface SwarmIdentifier {
   infohash: string
   /** How the caller gave it. */
   kind: 'hex' | 'base32' | 'magnet'
+  /** A magnet's `tr=` announce URLs as given (unchecked; see stream-trackers.ts); else empty. */
+  trackers: string[]
 }
 
 const HEX = /^[0-9a-f]{40}$/i
@@ -53,8 +55,12 @@ export async function parseSwarmIdentifier(raw: string): Promise<SwarmIdentifier
   if (kind === 'magnet') id = 'magnet:' + id.slice('magnet:'.length) // parse-torrent wants lowercase
 
   let infohash: string | undefined
+  let trackers: string[] = []
   try {
-    infohash = (await parseTorrent(id)).infoHash
+    const parsed = await parseTorrent(id)
+    infohash = parsed.infoHash
+    if (kind === 'magnet' && Array.isArray(parsed.announce))
+      trackers = parsed.announce.filter((u): u is string => typeof u === 'string')
   } catch {
     infohash = undefined
   }
@@ -65,7 +71,7 @@ export async function parseSwarmIdentifier(raw: string): Promise<SwarmIdentifier
         : `could not read an infohash from "${preview(id)}"`,
     )
   }
-  return { infohash: infohash.toLowerCase(), kind }
+  return { infohash: infohash.toLowerCase(), kind, trackers }
 }
 
 function preview(s: string): string {

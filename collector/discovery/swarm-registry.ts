@@ -1,20 +1,30 @@
 /**
  * The swarms the collector tracks. Asking about a swarm starts tracking it: one discovery round
- * (DHT lookup + tracker announces) now, then one every `refreshMs` in the background, so later
- * requests answer at once. Concurrent requests share the running round. At most `maxSwarms` are
+ * (DHT lookup + announces to the configured trackers and the stream's own) now, then one every
+ * `refreshMs` in the background, so later requests answer at once. Concurrent requests share the
+ * running round. Peers found are handed to the peer wire, which tries each once in the background
+ * (reachable or not, client) and keeps a few connections open for PEX. At most `maxSwarms` are
  * tracked: adding one more drops the least recently asked (its trackers hear `stopped`).
+ *
+ * A cold query answers as soon as the first results are in and FIRST_ANSWER_QUIET_MS passed with
+ * nothing new, or when the round settled, or at `waitMs`, whichever is first; it never waits for
+ * a handshake. Over `maxConcurrentLookups` cold rounds, new swarms wait in a FIFO queue of at
+ * most `maxQueuedLookups` (answered at once, `discovering: true`); past that, 503.
  *
  * @example
  * const registry = createSwarmRegistry({ dht, trackerUrls, ...limits, log })
- * const snap = await registry.query(infohash, { waitMs: 3000 }) // settled round or the wait
+ * const snap = await registry.query(infohash, { waitMs: 3000 }) // first results or the wait
  */
 import { randomBytes, randomInt } from 'node:crypto'
 import { networkInterfaces } from 'node:os'
+import PQueue from 'p-queue'
 import { HttpError } from '../../lib/http-error.ts'
+import { MAX_STREAM_TRACKERS, type StreamTracker } from './stream-trackers.ts'
 import { classifyAddress, normalizeAddress } from '../../lib/ip.ts'
 import type { Logger } from '../../lib/log.ts'
-import type { PeerSource, SwarmPeer } from '../types.ts'
+import type { PeerSource, PeerView, SourceCounts, SwarmPeer, TrackerState } from '../types.ts'
 import type { DhtNode } from './dht-node.ts'
+import type { PeerWire } from './peer-wire.ts'
 import {
   createTrackerSession,
   type TrackerCounts,
@@ -28,8 +38,14 @@ export interface SwarmRegistryOptions {
   allowPrivatePeers: boolean
   maxSwarms: number
   maxPeersPerSwarm: number
-  /** Cold lookups (first rounds) at once; one more is refused with 503 + Retry-After. */
+  /** Cold lookups (first rounds) at once; more new swarms wait in the queue. */
   maxConcurrentLookups: number
+  /** New swarms waiting for a lookup slot at most; one more is refused with 503 + Retry-After. */
+  maxQueuedLookups: number
+  /** A peer no source mentioned for this long is forgotten (never less than 3 refreshes). */
+  peerTtlMs: number
+  /** Tries peers and collects PEX; absent: peers are listed untried. */
+  wire?: PeerWire
   refreshMs: number
   idleMs: number
   log: Logger
@@ -44,8 +60,10 @@ export interface SwarmSnapshot {
   peers: SwarmPeer[]
   seeders: number | null
   leechers: number | null
-  sources: { dht: number; tracker: number }
-  /** True while the first discovery round has not settled. */
+  sources: Required<SourceCounts>
+  /** Configured and stream trackers this swarm uses, with how they answered. */
+  trackers: TrackerState[]
+  /** True while the first discovery round has not settled (or waits in the queue). */
   discovering: boolean
   /** Why nothing could be found, when every source failed. */
   error: string | null
@@ -56,7 +74,17 @@ export interface SwarmRegistry {
    * Tracks the swarm (starting discovery if new) and resolves when its current round has settled
    * or `waitMs` passed, whichever is first. Throws 503 when too many cold lookups run.
    */
-  query(infohash: string, opts: { waitMs: number; signal?: AbortSignal }): Promise<SwarmSnapshot>
+  query(
+    infohash: string,
+    opts: { waitMs: number; signal?: AbortSignal; streamTrackers?: StreamTracker[] },
+  ): Promise<SwarmSnapshot>
+  /**
+   * What the wire knows now laid over `peers` (reachable, connected, client...), live peers
+   * first and dead ones last; for answers that may come from a cache.
+   */
+  decorate(infohash: string, peers: PeerView[]): { peers: PeerView[]; reachable_count: number }
+  /** A peer a PEX message announced for a tracked swarm. */
+  addPexPeer(infohash: string, ip: string, port: number): void
   /** True when the swarm is tracked and its first round has settled. */
   isSettled(infohash: string): boolean
   health(): Record<string, unknown>
@@ -68,6 +96,12 @@ interface TrackedSwarm {
   infohash: string
   peers: Map<string, SwarmPeer>
   trackers: TrackerSession
+  /** The magnet's own trackers, by the URL the magnet gave; at most MAX_STREAM_TRACKERS. */
+  streamTrackers: Map<string, TrackerSession>
+  /** Called on every new peer or new source of a peer (the first answer's quiet period). */
+  listeners: Set<() => void>
+  /** Waiting in the lookup queue: no round has started yet. */
+  queued: boolean
   lastAsked: number
   /** The round running now, shared by every request that arrives meanwhile. */
   round: Promise<void> | null
@@ -79,10 +113,15 @@ interface TrackedSwarm {
 }
 
 const DEFAULT_ROUND_TIMEOUT_MS = 20_000
-// A peer no source has mentioned for this long has most likely left the swarm.
-const PEER_TTL_MS = 30 * 60_000
-// How long a cold request is told to wait before retrying when lookups are saturated.
+// How long a cold request is told to wait before retrying when the lookup queue is full.
 const RETRY_AFTER_SECONDS = 1
+// A cold answer leaves once this long passed with no new peer. A tracker hands out its whole
+// list in one reply and DHT nodes on the way answer within tens of milliseconds of each other, so
+// 100 ms catches a source's burst; what trickles in later (the walk's slow tail, PEX, handshakes)
+// is on the next answer. Longer would only delay the answer a user waits for.
+export const FIRST_ANSWER_QUIET_MS = 100
+// Announce URLs a peer lists at most (the contract's bound).
+const MAX_TRACKERS_PER_PEER = 32
 
 export function createSwarmRegistry(opts: SwarmRegistryOptions): SwarmRegistry {
   const swarms = new Map<string, TrackedSwarm>()
@@ -92,6 +131,8 @@ export function createSwarmRegistry(opts: SwarmRegistryOptions): SwarmRegistry {
   const peerId = Buffer.concat([Buffer.from('-AP0001-'), randomBytes(12)]).toString('hex')
   const announcePort = randomInt(49152, 65535)
   const ownAddresses = localAddresses()
+  // First rounds of new swarms; p-queue keeps the waiting ones in FIFO order.
+  const lookups = new PQueue({ concurrency: opts.maxConcurrentLookups })
   let coldLookups = 0
   let rounds = 0
   let dropped = 0
@@ -104,7 +145,7 @@ export function createSwarmRegistry(opts: SwarmRegistryOptions): SwarmRegistry {
     if (port !== announcePort) return false
     // Our announce comes back from trackers only (we never announce to the DHT); our public
     // address behind a VPN is unknown, so a tracker peer on our random port counts as us.
-    return source === 'tracker' || ownAddresses.has(ip)
+    return source === 'tracker' || source === 'stream_tracker' || ownAddresses.has(ip)
   }
 
   function admit(ip: string): string | undefined {
@@ -117,25 +158,52 @@ export function createSwarmRegistry(opts: SwarmRegistryOptions): SwarmRegistry {
     return undefined
   }
 
-  function addPeer(swarm: TrackedSwarm, rawIp: string, port: number, source: PeerSource) {
-    if (closed || !swarms.has(swarm.infohash)) return
+  function addPeer(
+    swarm: TrackedSwarm,
+    rawIp: string,
+    port: number,
+    source: PeerSource,
+    tracker?: string,
+  ) {
+    if (closed || swarms.get(swarm.infohash) !== swarm) return
     const ip = admit(rawIp)
     if (!ip || !(port > 0 && port < 65536) || isSelf(ip, port, source)) return
-    const key = ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`
+    const key = peerKey(ip, port)
     const now = new Date().toISOString()
-    const known = swarm.peers.get(key)
-    if (known) {
+    let peer = swarm.peers.get(key)
+    let news = false
+    if (peer) {
       swarm.peers.delete(key) // re-insert: the map stays in least-recently-seen order
-      known.last_seen = now
-      if (!known.sources.includes(source)) known.sources.push(source)
-      swarm.peers.set(key, known)
-      return
+      peer.last_seen = now
+      if (!peer.sources.includes(source)) {
+        peer.sources.push(source)
+        news = true
+      }
+    } else {
+      peer = { ip, port, sources: [source], first_seen: now, last_seen: now }
+      news = true
     }
-    swarm.peers.set(key, { ip, port, sources: [source], first_seen: now, last_seen: now })
+    if (tracker) {
+      const list = (peer.trackers ??= [])
+      if (!list.includes(tracker) && list.length < MAX_TRACKERS_PER_PEER) list.push(tracker)
+    }
+    swarm.peers.set(key, peer)
     if (swarm.peers.size > opts.maxPeersPerSwarm) {
       const oldest = swarm.peers.keys().next().value
       if (oldest !== undefined) swarm.peers.delete(oldest)
     }
+    if (!news) return
+    opts.wire?.consider(swarm.infohash, [peer])
+    for (const fn of swarm.listeners) fn()
+  }
+
+  /** Marks a peer seen now without a source having named it (a live wire connection). */
+  function touch(swarm: TrackedSwarm, key: string) {
+    const peer = swarm.peers.get(key)
+    if (!peer) return
+    swarm.peers.delete(key)
+    peer.last_seen = new Date().toISOString()
+    swarm.peers.set(key, peer)
   }
 
   function startRound(swarm: TrackedSwarm): Promise<void> {
@@ -160,12 +228,19 @@ export function createSwarmRegistry(opts: SwarmRegistryOptions): SwarmRegistry {
           ...r,
         })
       })
-    const trackerRound = swarm.trackers
-      .announce({ timeoutMs: roundTimeoutMs, signal, minIntervalMs: opts.trackerMinIntervalMs })
-      .then((s) => {
-        swarm.lastTrackers = s
-        opts.log.debug('trackers settled', { infohash: swarm.infohash, ms: Date.now() - t0 })
-      })
+    const sessions = [swarm.trackers, ...swarm.streamTrackers.values()]
+    const trackerRound = Promise.all(
+      sessions.map((t) =>
+        t.announce({
+          timeoutMs: roundTimeoutMs,
+          signal,
+          minIntervalMs: opts.trackerMinIntervalMs,
+        }),
+      ),
+    ).then((s) => {
+      swarm.lastTrackers = s.flat()
+      opts.log.debug('trackers settled', { infohash: swarm.infohash, ms: Date.now() - t0 })
+    })
     const round: Promise<void> = Promise.all([dhtRound, trackerRound])
       .then(() => undefined)
       .catch((err) => opts.log.warn('discovery round failed', { infohash: swarm.infohash, err }))
@@ -181,11 +256,11 @@ export function createSwarmRegistry(opts: SwarmRegistryOptions): SwarmRegistry {
   function track(infohash: string): TrackedSwarm {
     const known = swarms.get(infohash)
     if (known) return known
-    if (coldLookups >= opts.maxConcurrentLookups)
+    if (coldLookups >= opts.maxConcurrentLookups && lookups.size >= opts.maxQueuedLookups)
       throw new HttpError(
         503,
         'too many lookups',
-        `${coldLookups} new swarms are being looked up; retry shortly`,
+        `${coldLookups} new swarms are being looked up and ${lookups.size} wait; retry shortly`,
         { 'Retry-After': String(RETRY_AFTER_SECONDS) },
       )
     while (swarms.size >= opts.maxSwarms) dropLeastRecentlyAsked()
@@ -193,6 +268,9 @@ export function createSwarmRegistry(opts: SwarmRegistryOptions): SwarmRegistry {
       infohash,
       peers: new Map(),
       trackers: undefined as unknown as TrackerSession,
+      streamTrackers: new Map(),
+      listeners: new Set(),
+      queued: false,
       lastAsked: Date.now(),
       round: null,
       lastRoundStarted: 0,
@@ -207,11 +285,47 @@ export function createSwarmRegistry(opts: SwarmRegistryOptions): SwarmRegistry {
       peerId,
       port: announcePort,
       log: opts.log,
-      onPeer: (p) => addPeer(swarm, p.ip, p.port, 'tracker'),
+      onPeer: (p) => addPeer(swarm, p.ip, p.port, 'tracker', p.tracker),
     })
     swarms.set(infohash, swarm)
     opts.log.debug('tracking swarm', { infohash, tracked: swarms.size })
     return swarm
+  }
+
+  /** The first round of a new swarm: now when a lookup slot is free, else in FIFO order. */
+  function startCold(swarm: TrackedSwarm) {
+    if (swarm.round || swarm.queued || swarm.settledOnce) return
+    swarm.queued = true
+    void lookups.add(async () => {
+      swarm.queued = false
+      // Dropped while it waited (capacity, idle): its turn passes at once.
+      if (closed || swarms.get(swarm.infohash) !== swarm) return
+      await startRound(swarm)
+    })
+  }
+
+  /** Adds the magnet's trackers this swarm does not use yet; new ones announce at once. */
+  function addStreamTrackers(swarm: TrackedSwarm, list: StreamTracker[]) {
+    for (const { url, connectUrl } of list) {
+      if (swarm.streamTrackers.size >= MAX_STREAM_TRACKERS) break
+      if (swarm.streamTrackers.has(url) || opts.trackerUrls.includes(url)) continue
+      const session = createTrackerSession({
+        infohash: swarm.infohash,
+        urls: [connectUrl],
+        peerId,
+        port: announcePort,
+        log: opts.log,
+        onPeer: (p) => addPeer(swarm, p.ip, p.port, 'stream_tracker', url),
+      })
+      swarm.streamTrackers.set(url, session)
+      // Before the first round the round announces it; after, it should not wait a refresh.
+      if (swarm.round || swarm.settledOnce)
+        void session.announce({
+          timeoutMs: roundTimeoutMs,
+          signal: swarm.abort.signal,
+          minIntervalMs: opts.trackerMinIntervalMs,
+        })
+    }
   }
 
   function drop(swarm: TrackedSwarm, why: string) {
@@ -219,7 +333,9 @@ export function createSwarmRegistry(opts: SwarmRegistryOptions): SwarmRegistry {
     swarm.abort.abort()
     dropped++
     opts.log.debug('dropping swarm', { infohash: swarm.infohash, why })
+    opts.wire?.dropSwarm(swarm.infohash)
     void swarm.trackers.stop()
+    for (const t of swarm.streamTrackers.values()) void t.stop()
   }
 
   function dropLeastRecentlyAsked() {
@@ -230,24 +346,40 @@ export function createSwarmRegistry(opts: SwarmRegistryOptions): SwarmRegistry {
 
   function refreshAll() {
     const now = Date.now()
-    const seenSince = new Date(now - Math.max(PEER_TTL_MS, 3 * opts.refreshMs)).toISOString()
+    const seenSince = new Date(now - Math.max(opts.peerTtlMs, 3 * opts.refreshMs)).toISOString()
     for (const swarm of [...swarms.values()]) {
+      // A peer we hold a connection to is in the swarm whatever the sources say.
+      if (opts.wire)
+        for (const [key, peer] of [...swarm.peers])
+          if (opts.wire.state(swarm.infohash, peer.ip, peer.port)?.connected) touch(swarm, key)
       // Least recently seen first (see addPeer), so expired peers sit at the front.
       for (const [key, peer] of swarm.peers) {
         if (peer.last_seen >= seenSince) break
         swarm.peers.delete(key)
       }
       if (now - swarm.lastAsked > opts.idleMs) drop(swarm, 'idle')
-      else if (!swarm.round && now - swarm.lastRoundStarted >= opts.refreshMs)
-        void startRound(swarm)
+      else {
+        if (swarm.settledOnce && !swarm.round && now - swarm.lastRoundStarted >= opts.refreshMs)
+          void startRound(swarm)
+        // Peers whose last result expired are tried again; the rest are skipped by the wire.
+        opts.wire?.consider(swarm.infohash, swarm.peers.values())
+      }
     }
   }
 
   function snapshot(swarm: TrackedSwarm): SwarmSnapshot {
     const peers = [...swarm.peers.values()].reverse() // most recently seen first
-    const sources = { dht: 0, tracker: 0 }
+    const sources = { dht: 0, tracker: 0, stream_tracker: 0, pex: 0 }
     for (const p of peers) for (const s of p.sources) sources[s]++
-    const counts: TrackerCounts | null = swarm.trackers.counts()
+    let counts: TrackerCounts | null = null
+    for (const t of [swarm.trackers, ...swarm.streamTrackers.values()]) {
+      const c = t.counts()
+      if (c && (!counts || c.seeders + c.leechers > counts.seeders + counts.leechers)) counts = c
+    }
+    const trackers: TrackerState[] = [
+      ...swarm.trackers.status().map((t) => trackerState(t, 'configured', t.url)),
+      ...[...swarm.streamTrackers].map(([url, t]) => trackerState(t.status()[0], 'stream', url)),
+    ]
     let error: string | null = null
     if (swarm.settledOnce && peers.length === 0) {
       const trackerOk = swarm.lastTrackers.some((t) => t.ok)
@@ -260,28 +392,87 @@ export function createSwarmRegistry(opts: SwarmRegistryOptions): SwarmRegistry {
     }
     return {
       infohash: swarm.infohash,
-      peers: peers.map((p) => ({ ...p, sources: [...p.sources] })),
+      peers: peers.map((p) => ({
+        ...p,
+        sources: [...p.sources],
+        ...(p.trackers ? { trackers: [...p.trackers] } : {}),
+      })),
       seeders: counts?.seeders ?? null,
       leechers: counts?.leechers ?? null,
       sources,
+      trackers,
       discovering: !swarm.settledOnce,
       error,
     }
   }
 
+  /** Resolves once the first results are in and a quiet period passed, or the round settled. */
+  function firstResults(swarm: TrackedSwarm, waitMs: number, signal?: AbortSignal) {
+    return new Promise<void>((resolve) => {
+      let quiet: NodeJS.Timeout | undefined
+      const timer = setTimeout(done, waitMs)
+      function done() {
+        clearTimeout(timer)
+        clearTimeout(quiet)
+        swarm.listeners.delete(arm)
+        signal?.removeEventListener('abort', done)
+        resolve()
+      }
+      function arm() {
+        if (swarm.peers.size === 0) return
+        clearTimeout(quiet)
+        quiet = setTimeout(done, FIRST_ANSWER_QUIET_MS)
+      }
+      swarm.listeners.add(arm)
+      signal?.addEventListener('abort', done, { once: true })
+      void (swarm.round ?? Promise.resolve()).then(done, done)
+      arm()
+    })
+  }
+
   return {
-    async query(infohash, { waitMs, signal }) {
+    async query(infohash, { waitMs, signal, streamTrackers }) {
       if (closed) throw new HttpError(503, 'shutting down')
       const swarm = track(infohash)
       swarm.lastAsked = Date.now()
+      if (streamTrackers?.length) addStreamTrackers(swarm, streamTrackers)
       // Answer at once from what is known unless the first round is still running; a stale
-      // swarm gets a fresh round in the background.
-      let pending: Promise<void> | null = null
-      if (!swarm.settledOnce) pending = startRound(swarm)
-      else if (!swarm.round && Date.now() - swarm.lastRoundStarted >= opts.refreshMs)
+      // swarm gets a fresh round in the background. A queued swarm answers at once.
+      if (!swarm.settledOnce) {
+        startCold(swarm)
+        if (!swarm.queued && waitMs > 0) await firstResults(swarm, waitMs, signal)
+      } else if (!swarm.round && Date.now() - swarm.lastRoundStarted >= opts.refreshMs)
         void startRound(swarm)
-      if (pending && waitMs > 0) await settleOrWait(pending, waitMs, signal)
       return snapshot(swarm)
+    },
+
+    decorate(infohash, peers) {
+      const wire = opts.wire
+      if (!wire) return { peers, reachable_count: 0 }
+      let reachable = 0
+      const rank = (p: PeerView) => (p.reachable === true ? 0 : p.reachable === false ? 2 : 1)
+      const out = peers.map((p) => {
+        const state = wire.state(infohash, p.ip, p.port)
+        if (!state) return p
+        const view: PeerView = { ...p, ...state }
+        // A dead peer says nothing about its client; never show a leftover one.
+        if (state.reachable === false) {
+          delete view.client
+          delete view.client_version
+          delete view.progress
+          delete view.connected
+        }
+        return view
+      })
+      for (const p of out) if (p.reachable === true) reachable++
+      // Stable: within each rank the incoming order (most recently seen first) stays.
+      out.sort((a, b) => rank(a) - rank(b))
+      return { peers: out, reachable_count: reachable }
+    },
+
+    addPexPeer(infohash, ip, port) {
+      const swarm = swarms.get(infohash)
+      if (swarm) addPeer(swarm, ip, port, 'pex')
     },
 
     isSettled: (infohash) => swarms.get(infohash)?.settledOnce ?? false,
@@ -295,9 +486,12 @@ export function createSwarmRegistry(opts: SwarmRegistryOptions): SwarmRegistry {
         tracked_swarms: swarms.size,
         max_tracked_swarms: opts.maxSwarms,
         cold_lookups: coldLookups,
+        queued_lookups: lookups.size,
+        max_queued_lookups: opts.maxQueuedLookups,
         discovery_rounds: rounds,
         dht_lookups: opts.dht.lookupsStarted,
         swarms_dropped: dropped,
+        ...(opts.wire ? { peer_wire: opts.wire.health() } : {}),
       }
     },
 
@@ -305,27 +499,38 @@ export function createSwarmRegistry(opts: SwarmRegistryOptions): SwarmRegistry {
       if (closed) return
       closed = true
       clearInterval(timer)
+      lookups.clear()
       const all = [...swarms.values()]
       swarms.clear()
       for (const s of all) s.abort.abort()
-      await Promise.all(all.map((s) => s.trackers.stop()))
+      await Promise.all(
+        all.flatMap((s) => [
+          s.trackers.stop(),
+          ...[...s.streamTrackers.values()].map((t) => t.stop()),
+        ]),
+      )
     },
   }
 }
 
-/** Resolves when `p` settles, `ms` passed or `signal` aborted; the timer never outlives it. */
-function settleOrWait(p: Promise<void>, ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const timer = setTimeout(done, ms)
-    function done() {
-      clearTimeout(timer)
-      signal?.removeEventListener('abort', done)
-      resolve()
-    }
-    signal?.addEventListener('abort', done, { once: true })
-    void p.then(done, done)
-  })
+function trackerState(
+  t: TrackerStatus | undefined,
+  origin: 'configured' | 'stream',
+  url: string,
+): TrackerState {
+  const out: TrackerState = {
+    url: url.slice(0, 512),
+    origin,
+    status: !t || t.ok === null ? 'pending' : t.ok ? 'ok' : 'error',
+  }
+  if (t?.ok === false && t.error) out.reason = t.error.slice(0, 512)
+  if (t?.seeders !== undefined) out.seeders = t.seeders
+  if (t?.leechers !== undefined) out.leechers = t.leechers
+  return out
 }
+
+const peerKey = (ip: string, port: number) =>
+  ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`
 
 function localAddresses(): Set<string> {
   const out = new Set<string>(['127.0.0.1', '::1'])

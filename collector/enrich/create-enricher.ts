@@ -24,6 +24,12 @@ export interface PeerEnricherOptions {
    * in-process cache below: a microsecond lookup gains nothing from a Redis round trip.
    */
   webGeoCache?: TieredCache<GeoFields>
+  /**
+   * Handshake peers here to identify clients (default: CLIENT_ID_ENABLED). The collector turns
+   * it off because discovery's peer wire already handshakes every peer it finds and puts the
+   * client on the peer; doing it here too would knock twice.
+   */
+  identifyClients?: boolean
 }
 
 /** A cached geolocation; `source: 'none'` remembers that nobody knew the address. */
@@ -91,15 +97,16 @@ export function createPeerEnricher(options: PeerEnricherOptions): PeerEnricher {
       )
   }
   const webInFlight = new Map<string, Promise<void>>()
-  const clients: ClientIdentifier | null = settings.CLIENT_ID_ENABLED
-    ? createClientIdentifier({
-        concurrency: settings.CLIENT_ID_CONCURRENCY,
-        timeoutMs: settings.CLIENT_ID_TIMEOUT_MS,
-        cacheTtlMs: settings.CLIENT_ID_CACHE_SECONDS * 1000,
-        negativeTtlMs: settings.CLIENT_ID_NEGATIVE_CACHE_SECONDS * 1000,
-        maxQueued: Math.max(64, settings.MAX_PEERS_TO_ENRICH * 4),
-      })
-    : null
+  const clients: ClientIdentifier | null =
+    (options.identifyClients ?? settings.CLIENT_ID_ENABLED)
+      ? createClientIdentifier({
+          concurrency: settings.CLIENT_ID_CONCURRENCY,
+          timeoutMs: settings.CLIENT_ID_TIMEOUT_MS,
+          cacheTtlMs: settings.CLIENT_ID_CACHE_SECONDS * 1000,
+          negativeTtlMs: settings.CLIENT_ID_NEGATIVE_CACHE_SECONDS * 1000,
+          maxQueued: Math.max(64, settings.MAX_PEERS_TO_ENRICH * 4),
+        })
+      : null
   const stop = new AbortController()
   // Every web lookup listens on this one signal; the default cap of 10 would warn.
   setMaxListeners(0, stop.signal)

@@ -1,6 +1,6 @@
 import { connect, type Socket } from 'node:net'
 import { randomBytes } from 'node:crypto'
-import Wire from 'bittorrent-protocol'
+import Wire, { type WireExtensionClass } from 'bittorrent-protocol'
 import peerid from 'bittorrent-peerid'
 import { createMetadataExtension } from './metadata-fetch.ts'
 
@@ -25,6 +25,19 @@ export interface HandshakeOptions {
   pieceCount?: number
   /** Without `pieceCount`, ask the peer for the metadata (BEP 9) up to this size to learn it. */
   fetchMetadataMaxBytes?: number
+  /** More BEP 10 extensions to offer (e.g. ut_pex), installed before the handshake. */
+  extensions?: WireExtensionClass[]
+  /**
+   * Keep the connection after a successful handshake and hand it over in the result (PEX needs
+   * it open); the caller then owns it and must destroy it.
+   */
+  hold?: boolean
+}
+
+/** The connection a held handshake hands over. */
+export interface HeldConnection {
+  wire: Wire
+  socket: Socket
 }
 
 export type HandshakeResult =
@@ -40,6 +53,8 @@ export type HandshakeResult =
       metadata_size?: number
       /** Pieces in the torrent, learnt from the peer's verified metadata. */
       piece_count?: number
+      /** Only with `hold`: the open connection, unless the peer hung up already. */
+      connection?: HeldConnection
     }
   | { ok: false; reason: 'refused' | 'timeout' | 'closed' | 'wrong-swarm' | 'aborted' }
 
@@ -121,8 +136,12 @@ export function handshakePeer(options: HandshakeOptions): Promise<HandshakeResul
       clearTimeout(timer)
       clearTimeout(settleTimer)
       options.signal?.removeEventListener('abort', onAbort)
-      wire?.destroy()
-      socket?.destroy()
+      if (r.ok && options.hold && wire && socket && !socket.destroyed && !wire.destroyed) {
+        r.connection = { wire, socket }
+      } else {
+        wire?.destroy()
+        socket?.destroy()
+      }
       resolve(r)
     }
 
@@ -178,6 +197,7 @@ export function handshakePeer(options: HandshakeOptions): Promise<HandshakeResul
             },
           }),
         )
+      for (const ext of options.extensions ?? []) w.use(ext)
       socket.pipe(w).pipe(socket)
       w.on('handshake', (infoHash: string) => {
         if (infoHash.toLowerCase() !== options.infohash.toLowerCase())

@@ -8,8 +8,8 @@ export const ENRICH_SETTINGS = defineSettings({
     parse: int({ min: 0, max: 1000 }),
   },
   ENRICH_WAIT_MS: {
-    default: '500',
-    doc: 'How long enrichment may hold an answer once discovery has settled (ms; never past the discovery wait); slower handshakes finish in the background for later answers',
+    default: '0',
+    doc: 'How long enrichment may hold an answer (ms; never past the discovery wait); 0: never, what is not known yet (web geolocation, handshakes) appears on later answers',
     parse: int({ min: 0, max: 30000 }),
   },
   GEOIP_ENABLED: {
@@ -49,7 +49,7 @@ export const ENRICH_SETTINGS = defineSettings({
   },
   CLIENT_ID_ENABLED: {
     default: 'true',
-    doc: 'Identify peer clients with a short BitTorrent handshake (peer id, extension handshake)',
+    doc: 'Try every discovered peer with a BitTorrent handshake in the background: reachable or not, client (peer id, extension handshake), progress, and the PEX connections',
     parse: bool,
   },
   CLIENT_ID_CONCURRENCY: {
@@ -69,7 +69,7 @@ export const ENRICH_SETTINGS = defineSettings({
   },
   CLIENT_ID_NEGATIVE_CACHE_SECONDS: {
     default: '120',
-    doc: 'How long a peer that refused or timed out is left alone before trying again',
+    doc: 'How long a peer that refused or timed out is left alone (listed reachable: false) before trying again (seconds)',
     parse: int({ min: 0, max: 86400 }),
   },
 })

@@ -68,7 +68,7 @@ test('with no discovery source, /peers answers with the original fields and says
   assert.equal(body.peer_count, 0)
   assert.equal(body.total_peers, 0)
   assert.equal(typeof body.cached_at, 'number')
-  assert.deepEqual(body.sources, { dht: 0, tracker: 0 })
+  assert.deepEqual(body.sources, { dht: 0, tracker: 0, stream_tracker: 0, pex: 0 })
   assert.equal(body.seeders, null)
   assert.equal(body.discovering, false)
   assert.match(body.error ?? '', /no trackers configured/)

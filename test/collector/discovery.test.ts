@@ -64,7 +64,7 @@ for (const transport of ['udp', 'http'] as const) {
     assert.deepEqual(addrs(answer), expected(swarm.peers))
     assert.equal(answer.peer_count, 6)
     assert.equal(answer.total_peers, 6)
-    assert.deepEqual(answer.sources, { dht: 0, tracker: 6 })
+    assert.deepEqual(answer.sources, { dht: 0, tracker: 6, stream_tracker: 0, pex: 0 })
     assert.equal(answer.seeders, 2)
     assert.equal(answer.leechers, 4, 'our own announce is not counted as a leecher')
     for (const p of answer.peers) {
@@ -80,7 +80,7 @@ test('DHT-only: every peer is found through get_peers with no tracker configured
   const { swarm, collector } = await setup(t, { peers: 6, mode: 'dht' }, { trackers: 'none' })
   const answer = await peersOf(collector.url, swarm.infohash)
   assert.deepEqual(addrs(answer), expected(swarm.peers))
-  assert.deepEqual(answer.sources, { dht: 6, tracker: 0 })
+  assert.deepEqual(answer.sources, { dht: 6, tracker: 0, stream_tracker: 0, pex: 0 })
   assert.equal(answer.seeders, null, 'the DHT does not know seeders')
   const health = (await (await fetch(`${collector.url}/health`)).json()) as { dht_nodes: number }
   assert.ok(health.dht_nodes > 0)
@@ -91,7 +91,7 @@ test('both sources: a peer seen by both lists both, and the answer is the union'
   const answer = await peersOf(collector.url, swarm.infohash)
   assert.deepEqual(addrs(answer), expected(swarm.peers))
   for (const p of answer.peers) assert.deepEqual([...p.sources].sort(), ['dht', 'tracker'])
-  assert.deepEqual(answer.sources, { dht: 4, tracker: 4 })
+  assert.deepEqual(answer.sources, { dht: 4, tracker: 4, stream_tracker: 0, pex: 0 })
 })
 
 for (const mode of ['tracker', 'dht'] as const) {
@@ -277,7 +277,7 @@ test('with a wait of 0 a cold request answers at once and says discovery is runn
   assert.equal(later.discovering, false)
 })
 
-test('over the cold-lookup bound a new swarm gets 503 with Retry-After; known ones still answer', async (t) => {
+test('over the cold-lookup bound with no queue a new swarm gets 503 with Retry-After; known ones still answer', async (t) => {
   // A "tracker" that never answers keeps the first lookup running.
   const silent = createSocket('udp4')
   await new Promise<void>((resolve) => silent.bind(0, '127.0.0.1', () => resolve()))
@@ -286,6 +286,7 @@ test('over the cold-lookup bound a new swarm gets 503 with Retry-After; known on
     env: {
       TRACKERS: `udp://127.0.0.1:${silent.address().port}/announce`,
       MAX_CONCURRENT_LOOKUPS: '1',
+      MAX_QUEUED_LOOKUPS: '0',
     },
   })
   t.after(() => collector.close())

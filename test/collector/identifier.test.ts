@@ -9,7 +9,11 @@ const HEX = 'c12fe1c06bba254a9dc9f519b335aa7c1367a88a'
 const BASE32 = 'YEX6DQDLXISUVHOJ6UM3GNNKPQJWPKEK' // the same 20 bytes
 
 test('a 40-hex infohash is accepted in either case and comes back lowercase', async () => {
-  assert.deepEqual(await parseSwarmIdentifier(HEX.toUpperCase()), { infohash: HEX, kind: 'hex' })
+  assert.deepEqual(await parseSwarmIdentifier(HEX.toUpperCase()), {
+    infohash: HEX,
+    kind: 'hex',
+    trackers: [],
+  })
 })
 
 test('a 32-char base32 infohash names the same swarm as its hex form', async () => {
@@ -25,8 +29,16 @@ test('magnet URIs work plain and URL-encoded, with hex or base32 inside', async 
     `magnet:?xt=urn:btih:${BASE32}`,
     `MAGNET:?xt=urn:btih:${HEX}`,
   ]) {
-    assert.deepEqual(await parseSwarmIdentifier(id), { infohash: HEX, kind: 'magnet' }, id)
+    const { infohash, kind } = await parseSwarmIdentifier(id)
+    assert.deepEqual({ infohash, kind }, { infohash: HEX, kind: 'magnet' }, id)
   }
+})
+
+test("a magnet's tr= trackers come back as given, for the collector to check", async () => {
+  const magnet = `magnet:?xt=urn:btih:${HEX}&tr=udp%3A%2F%2Fa.example%3A1&tr=wss%3A%2F%2Fb.example`
+  const { trackers } = await parseSwarmIdentifier(encodeURIComponent(magnet))
+  assert.deepEqual([...trackers].sort(), ['udp://a.example:1', 'wss://b.example'])
+  assert.deepEqual((await parseSwarmIdentifier(`magnet:?xt=urn:btih:${HEX}`)).trackers, [])
 })
 
 async function rejects(id: string, detail: RegExp) {

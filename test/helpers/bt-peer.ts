@@ -2,6 +2,7 @@ import { createServer, type Server, type Socket } from 'node:net'
 import { createHash, randomBytes } from 'node:crypto'
 import bencode from 'bencode'
 import Wire from 'bittorrent-protocol'
+import utPex, { type UtPexWire } from 'ut_pex'
 
 /**
  * A real BitTorrent peer on a loopback address for tests: it accepts TCP connections and
@@ -24,6 +25,11 @@ export interface BtPeerOptions {
   metadata?: Uint8Array
   /** Accept connections and never say anything. */
   silent?: boolean
+  /**
+   * Speak ut_pex (BEP 11) and, right after the extension handshake, announce these `ip:port`
+   * addresses to a peer that offers ut_pex too (a function is read at that moment).
+   */
+  pex?: string[] | (() => string[])
 }
 
 export interface BtPeer {
@@ -50,6 +56,20 @@ export function serveBtPeer(socket: Socket, options: BtPeerOptions = {}): void {
   if (options.metadata) {
     wire.extendedHandshake.metadata_size = options.metadata.length
     wire.use(metadataServer(options.metadata))
+  }
+  if (options.pex) {
+    const list = options.pex
+    wire.use(utPex())
+    wire.on('extended', (ext: string) => {
+      const pex = (wire as UtPexWire).ut_pex
+      if (ext !== 'handshake' || !pex || !wire.peerExtendedMapping.ut_pex) return
+      for (const addr of typeof list === 'function' ? list() : list) pex.addPeer(addr)
+      // HACK: ut_pex sends only on its 65 s timer (start()), while real clients (libtorrent,
+      // qBittorrent) send their first PEX message soon after the handshake; a test cannot wait
+      // a minute. _sendMessage() is the library's own encoder, sending the pending list now.
+      // https://github.com/webtorrent/ut_pex/blob/master/index.js (start / _sendMessage)
+      pex._sendMessage()
+    })
   }
   wire.on('handshake', (infoHash: string) => {
     const p = options.pieces

@@ -2,7 +2,7 @@
  * Starts the collector for a test, pointed only at loopback: in-process (the same service
  * `main.ts` builds, on an HTTP listener on port 0) or as a real child process (`tsx
  * collector/main.ts`), waiting for /health. Defaults: HTTP and DHT on 127.0.0.1 with free ports,
- * ALLOW_PRIVATE_PEERS=true, BUNDLED_REDIS=false, and TRACKERS / DHT_BOOTSTRAP taken from the
+ * ALLOW_PRIVATE_PEERS=true, ALLOW_PRIVATE_TRACKERS=true, BUNDLED_REDIS=false, and TRACKERS / DHT_BOOTSTRAP taken from the
  * given local swarm or set to none, so the public defaults can never apply.
  *
  * @example
@@ -50,6 +50,7 @@ export function localCollectorEnv(opts: CollectorStartOptions = {}): Record<stri
     DHT_BOOTSTRAP: swarm && opts.dht !== false ? swarm.dhtBootstrap : 'none',
     TRACKERS: trackers.length ? trackers.join(',') : 'none',
     ALLOW_PRIVATE_PEERS: 'true',
+    ALLOW_PRIVATE_TRACKERS: 'true',
     BUNDLED_REDIS: 'false',
     LOG_LEVEL: 'warn',
     ...opts.env,

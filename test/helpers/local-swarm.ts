@@ -74,7 +74,7 @@ export interface LocalSwarm extends LocalTorrent {
 
 // Loopback addresses handed out in order; 127.0.0.1 is left to the tracker and the services.
 let nextHost = 2
-function nextLoopbackAddress(): string {
+export function nextLoopbackAddress(): string {
   const n = nextHost++
   if (nextHost > 250 * 254) nextHost = 2
   return `127.0.${Math.floor(n / 254)}.${(n % 254) + 1}`
@@ -87,7 +87,7 @@ export function randomInfohash(): string {
 // Every wait in here is bounded so a broken swarm fails a test instead of hanging it.
 const START_TIMEOUT_MS = 10_000
 
-function withTimeout<T>(what: string, p: Promise<T>, ms = START_TIMEOUT_MS): Promise<T> {
+export function withTimeout<T>(what: string, p: Promise<T>, ms = START_TIMEOUT_MS): Promise<T> {
   let timer: NodeJS.Timeout | undefined
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`local swarm: ${what} timed out`)), ms)
@@ -96,7 +96,7 @@ function withTimeout<T>(what: string, p: Promise<T>, ms = START_TIMEOUT_MS): Pro
   return Promise.race([p, timeout]).finally(() => clearTimeout(timer))
 }
 
-async function startTracker(): Promise<{ tracker: Server; udp: string; http: string }> {
+export async function startTracker(): Promise<{ tracker: Server; udp: string; http: string }> {
   const tracker = new Server({ ws: false, stats: false, interval: 60_000 })
   tracker.on('warning', () => {}) // bad packets are the tracker's business, not the test's
   await withTimeout(
@@ -119,7 +119,7 @@ async function startTracker(): Promise<{ tracker: Server; udp: string; http: str
   }
 }
 
-function startDhtNode(host: string, bootstrap: string[] | false): Promise<DHT> {
+export function startDhtNode(host: string, bootstrap: string[] | false): Promise<DHT> {
   const dht = new DHT({ bootstrap, host, timeout: 1000 })
   dht.on('warning', () => {})
   dht.on('error', () => {})
@@ -136,7 +136,7 @@ function startDhtNode(host: string, bootstrap: string[] | false): Promise<DHT> {
   )
 }
 
-type UdpAnnounceEvent = 'started' | 'stopped'
+export type UdpAnnounceEvent = 'started' | 'stopped'
 const UDP_EVENTS: Record<UdpAnnounceEvent, number> = { started: 2, stopped: 3 }
 const UDP_PROTOCOL_ID = Buffer.from('0000041727101980', 'hex')
 
@@ -144,7 +144,7 @@ const UDP_PROTOCOL_ID = Buffer.from('0000041727101980', 'hex')
  * One BEP 15 announce (connect, then announce) from a UDP socket bound to `ip`, so the tracker
  * records the peer at its own loopback address. Resolves when the tracker acknowledged it.
  */
-function announceUdp(
+export function announceUdp(
   trackerPort: number,
   a: {
     ip: string
@@ -211,11 +211,11 @@ function u64(n: number): Buffer {
   return b
 }
 
-function destroyDht(dht: DHT): Promise<void> {
+export function destroyDht(dht: DHT): Promise<void> {
   return new Promise((resolve) => dht.destroy(() => resolve()))
 }
 
-function closeTcp(server: TcpServer, sockets: Set<Socket>): Promise<void> {
+export function closeTcp(server: TcpServer, sockets: Set<Socket>): Promise<void> {
   for (const s of sockets) s.destroy()
   return new Promise((resolve) => server.close(() => resolve()))
 }
