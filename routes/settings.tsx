@@ -7,8 +7,10 @@ import ApiKeyForm from '../islands/ApiKeyForm.tsx'
 import BackupRestore from '../islands/BackupRestore.tsx'
 import CacheTtlForm from '../islands/CacheTtlForm.tsx'
 import CollectorSettings from '../islands/CollectorSettings.tsx'
+import LoopDetectionSettings from '../islands/LoopDetectionSettings.tsx'
 import SettingsTabs from '../islands/SettingsTabs.tsx'
-import type { RuntimeSettings } from '../orchestrator/panel/client/types.ts'
+import { LOOP_DETECTION_BOUNDS } from '../orchestrator/loop-detection/settings.ts'
+import type { LoopingStream, RuntimeSettings } from '../orchestrator/panel/client/types.ts'
 import { Island } from '../orchestrator/panel/island.tsx'
 import type { Handler, PageProps } from '../orchestrator/panel/route.ts'
 import { NotBuiltYet, SettingsPanel } from './(_components)/SettingsPanel.tsx'
@@ -27,6 +29,7 @@ export interface SettingsData {
   tab: string
   settings: RuntimeSettings
   apiKeyRequired: boolean
+  looping: LoopingStream[]
 }
 
 export const handler: Handler<SettingsData> = async ({ url, data, options }) => {
@@ -35,6 +38,7 @@ export const handler: Handler<SettingsData> = async ({ url, data, options }) => 
     tab: TABS.some((t) => t.id === asked) ? asked : 'general',
     settings: await data.runtimeSettings(),
     apiKeyRequired: options.apiKeyRequired,
+    looping: (await data.looping?.()) ?? [],
   }
 }
 
@@ -104,10 +108,26 @@ export default function SettingsPage({ data }: PageProps<SettingsData>) {
           </SettingsPanel>
 
           <SettingsPanel id="loop-detection" selected={tab} title="Loop Detection">
-            <NotBuiltYet feature="Loop detection">
-              Detecting a stream whose live position stops moving (and restarting it) is not built
-              yet. Its settings will appear here when it is.
-            </NotBuiltYet>
+            <p class="lede">
+              Notices a live stream that stopped advancing, lists it, and can stop it. Changes apply
+              at the next check.
+            </p>
+            <Island
+              component={LoopDetectionSettings}
+              props={{
+                enabled: settings.LOOP_DETECTION_ENABLED,
+                thresholdS: settings.LOOP_DETECTION_THRESHOLD_S,
+                intervalS: settings.LOOP_DETECTION_INTERVAL_S,
+                stop: settings.LOOP_DETECTION_STOP,
+                retentionS: settings.LOOP_DETECTION_RETENTION_S,
+                bounds: {
+                  threshold: { ...LOOP_DETECTION_BOUNDS.LOOP_DETECTION_THRESHOLD_S },
+                  interval: { ...LOOP_DETECTION_BOUNDS.LOOP_DETECTION_INTERVAL_S },
+                  retention: { ...LOOP_DETECTION_BOUNDS.LOOP_DETECTION_RETENTION_S },
+                },
+                flagged: data.looping,
+              }}
+            />
           </SettingsPanel>
 
           <SettingsPanel id="backup" selected={tab} title="Backup">

@@ -10,6 +10,7 @@ import { redactSettings } from '../routes/runtime-config.ts'
 import type { RuntimeSettingsStore } from '../runtime-settings.ts'
 import type { StreamStore } from '../streams/store.ts'
 import type {
+  LoopingStream,
   PeersResult,
   RuntimeSettings,
   StatSnapshot,
@@ -22,6 +23,8 @@ export interface PanelData {
   history(id: string): Promise<StatSnapshot[]>
   runtimeSettings(): Promise<RuntimeSettings>
   peers(id: string, signal?: AbortSignal): Promise<PeersResult>
+  /** `GET /looping-streams`, in-process; absent where the app has no Loop Detection. */
+  looping?(): Promise<LoopingStream[]>
 }
 
 /** Anything that answers a Request in-process, such as a Hono app (`app.request`). */
@@ -42,6 +45,13 @@ export function createPanelData(opts: PanelDataOptions): PanelData {
     // The settings page is readable without a key: it shows what GET /config/runtime shows.
     runtimeSettings: async () => redactSettings(opts.runtime.get()),
     peers: (id, signal) => readPeers(opts.api, id, signal),
+    looping: async () => {
+      const res = await opts.api.request('/looping-streams', {
+        headers: { accept: 'application/json' },
+      })
+      if (!res.ok) return []
+      return ((await res.json()) as { streams?: LoopingStream[] }).streams ?? []
+    },
   }
 }
 
