@@ -1,7 +1,12 @@
 // Peer collector on a local 30-peer swarm (tracker + DHT on 127.0.0.x; nothing leaves loopback).
 // Figures and their baselines, all measured in this run on this machine:
-// - cold request latency and recall vs the reference method (announce + DHT lookup, then a
-//   fixed 2 s sleep before reading, as the original's libtorrent session did);
+// - field-like swarm (test/helpers/field-swarm.ts: 20 peers on the main tracker and the DHT, 5
+//   only on the stream's own tracker named in the magnet, 5 only reachable through PEX, 3
+//   refusing and 3 silent stale entries): cold GET /peers/<magnet> latency and recall per
+//   source, time to 95% of the live peers, and when every stale entry reads reachable:false,
+//   each against the reference method given the magnet's trackers, measured in the same run;
+// - friendly swarm: cold request latency and recall vs the reference method (announce + DHT
+//   lookup, then a fixed 2 s sleep before reading, as the original's libtorrent session did);
 // - warm request a few seconds later: latency and recall;
 // - warm throughput as a ratio to a bare Hono JSON endpoint serving the same body;
 // - DHT-only recall within 3 s (collector with no trackers);
@@ -21,6 +26,11 @@ import {
   type ChildCollector,
 } from '../test/helpers/collector-process.ts'
 import {
+  createFieldSwarm,
+  type FieldPeerKind,
+  type FieldSwarm,
+} from '../test/helpers/field-swarm.ts'
+import {
   createLocalSwarm,
   type LocalSwarm,
   type LocalTorrent,
@@ -29,6 +39,10 @@ import { median } from './helpers.ts'
 
 const PEERS = 30
 const COLD_TRIALS = 3
+const FIELD_TRIALS = 3
+/** How long the field figures watch one swarm for 95% and for every stale entry marked dead. */
+const FIELD_WATCH_MS = 15_000
+const FIELD_POLL_MS = 100
 const REFERENCE_SLEEP_MS = 2000
 const THROUGHPUT_MS = 2000
 const THROUGHPUT_CONCURRENCY = 16
@@ -60,14 +74,26 @@ function rssBytes(pid: number): number {
 
 /** The reference method: announce to the trackers and look up the DHT, sleep 2 s, read. */
 async function referenceMethod(swarm: LocalSwarm, torrent: LocalTorrent) {
+  const ref = await referenceLookup(
+    swarm.dhtBootstrap,
+    [swarm.trackerUrls.udp, swarm.trackerUrls.http],
+    torrent.infohash,
+  )
+  const want = new Set(torrent.peers.map((p) => `${p.ip}:${p.port}`))
+  const got = [...ref.found].filter((a) => want.has(a)).length
+  return { ms: ref.ms, recall: got / want.size, close: ref.close }
+}
+
+/** Announce + DHT lookup, a fixed sleep, then the addresses found (the reference's way). */
+async function referenceLookup(bootstrap: string, trackers: string[], infohash: string) {
   const found = new Set<string>()
-  const dht = new DHT({ bootstrap: swarm.dhtBootstrap.split(',') })
+  const dht = new DHT({ bootstrap: bootstrap.split(',') })
   await new Promise<void>((r) => dht.listen(0, '127.0.0.1', () => r()))
   dht.on('peer', (p) => found.add(`${p.host}:${p.port}`))
   const client = new Client({
-    infoHash: torrent.infohash,
+    infoHash: infohash,
     peerId: 'ab'.repeat(20),
-    announce: [swarm.trackerUrls.udp, swarm.trackerUrls.http],
+    announce: trackers,
     port: 40000,
     wrtc: false,
   })
@@ -75,16 +101,167 @@ async function referenceMethod(swarm: LocalSwarm, torrent: LocalTorrent) {
   client.on('warning', () => {})
   const t0 = performance.now()
   client.start({ numwant: 200 })
-  dht.lookup(torrent.infohash)
+  dht.lookup(infohash)
   await sleep(REFERENCE_SLEEP_MS)
-  const elapsed = performance.now() - t0
-  const want = new Set(torrent.peers.map((p) => `${p.ip}:${p.port}`))
-  const got = [...found].filter((a) => want.has(a)).length
+  const ms = performance.now() - t0
+  const seen = new Set(found)
   await new Promise<void>((r) => client.destroy(() => r()))
   // The reference session stays up until the end: a DHT node that vanished would leave a dead
   // entry in its neighbours' tables, and every later walk that meets it waits for its timeout.
   const close = () => new Promise<void>((r) => dht.destroy(() => r()))
-  return { ms: elapsed, recall: got / want.size, close }
+  return { ms, found: seen, close }
+}
+
+const LIVE_KINDS: FieldPeerKind[] = ['core', 'stream', 'pex']
+const KIND_LABEL: Record<string, string> = {
+  core: 'tracker+DHT',
+  stream: 'stream tracker',
+  pex: 'PEX-only',
+}
+
+/** Share of `field`'s peers of `kind` (all live ones when omitted) among `addrs`. */
+function fieldRecall(field: FieldSwarm, addrs: Set<string>, kind?: FieldPeerKind): number {
+  const want = kind ? field.byKind(kind) : field.live
+  return want.filter((p) => addrs.has(`${p.ip}:${p.port}`)).length / want.length
+}
+
+interface FieldTrial {
+  coldMs: number
+  recall: number
+  perKind: Record<string, number>
+  /** ms from the cold request until >= 95% of the live peers were listed (NaN: never). */
+  to95: number
+  /** ms until every peer of the kind was listed. */
+  allOfKind: Record<string, number>
+  /** ms until every stale entry was listed reachable:false with no client. */
+  staleDead: number
+}
+
+/** One cold trial: a fresh collector process, asked for the field swarm's magnet, then watched. */
+async function fieldTrial(field: FieldSwarm): Promise<FieldTrial> {
+  const collector = await startCollectorProcess({
+    env: {
+      TRACKERS: field.trackers.main.udp,
+      DHT_BOOTSTRAP: field.dhtBootstrap,
+      LOG_LEVEL: process.env.BENCH_LOG ?? 'info',
+    },
+  })
+  try {
+    await sleep(500)
+    await timedPeers(collector.url, randomBytes(20).toString('hex'))
+    const id = encodeURIComponent(field.magnet)
+    const t0 = performance.now()
+    const cold = await timedPeers(collector.url, id)
+    const addrsOf = (b: PeersAnswer) => new Set(b.peers.map((p) => `${p.ip}:${p.port}`))
+    const trial: FieldTrial = {
+      coldMs: cold.ms,
+      recall: fieldRecall(field, addrsOf(cold.body)),
+      perKind: Object.fromEntries(
+        LIVE_KINDS.map((k) => [k, fieldRecall(field, addrsOf(cold.body), k)]),
+      ),
+      to95: NaN,
+      allOfKind: {},
+      staleDead: NaN,
+    }
+    const staleKeys = new Set(field.stale.map((p) => `${p.ip}:${p.port}`))
+    let body = cold.body
+    while (performance.now() - t0 < FIELD_WATCH_MS) {
+      const now = performance.now() - t0
+      const addrs = addrsOf(body)
+      if (Number.isNaN(trial.to95) && fieldRecall(field, addrs) >= 0.95) trial.to95 = now
+      for (const k of LIVE_KINDS)
+        if (trial.allOfKind[k] === undefined && fieldRecall(field, addrs, k) === 1)
+          trial.allOfKind[k] = now
+      const stale = body.peers.filter((p) => staleKeys.has(`${p.ip}:${p.port}`))
+      if (
+        Number.isNaN(trial.staleDead) &&
+        stale.length === staleKeys.size &&
+        stale.every((p) => p.reachable === false && p.client === undefined)
+      )
+        trial.staleDead = now
+      if (
+        !Number.isNaN(trial.to95) &&
+        !Number.isNaN(trial.staleDead) &&
+        LIVE_KINDS.every((k) => trial.allOfKind[k] !== undefined)
+      )
+        break
+      await sleep(FIELD_POLL_MS)
+      body = (await timedPeers(collector.url, id)).body
+    }
+    return trial
+  } finally {
+    await collector.close()
+  }
+}
+
+/** The field-like swarm figures, printed against the reference measured here. */
+async function fieldBench(): Promise<void> {
+  const closers: Array<() => Promise<void>> = []
+  try {
+    // The reference gets its own swarm, so it cannot warm anything for the collector.
+    const refField = await createFieldSwarm()
+    closers.push(refField.close)
+    const ref = await referenceLookup(
+      refField.dhtBootstrap,
+      [refField.trackers.main.udp, refField.trackers.stream.udp],
+      refField.infohash,
+    )
+    closers.push(ref.close)
+    const refRecall = fieldRecall(refField, ref.found)
+    const refPerKind = LIVE_KINDS.map(
+      (k) => `${KIND_LABEL[k]} ${pct(fieldRecall(refField, ref.found, k))}`,
+    )
+
+    const trials: FieldTrial[] = []
+    for (let i = 0; i < FIELD_TRIALS; i++) {
+      const field = await createFieldSwarm()
+      closers.push(field.close)
+      trials.push(await fieldTrial(field))
+    }
+    const coldMs = median(trials.map((t) => t.coldMs))
+    const worstRecall = Math.min(...trials.map((t) => t.recall))
+    const to95 = Math.max(...trials.map((t) => t.to95))
+    const staleDead = Math.max(...trials.map((t) => t.staleDead))
+    const worstKind = (k: string) => Math.min(...trials.map((t) => t.perKind[k] ?? 0))
+    const allKind = (k: string) => median(trials.map((t) => t.allOfKind[k] ?? NaN))
+    const coldOk = trials.every((t) => t.coldMs <= 500 && t.recall >= 0.8)
+    const to95Ok = trials.every((t) => t.to95 <= 15_000)
+    const staleOk = trials.every((t) => !Number.isNaN(t.staleDead))
+
+    console.log(
+      'field-like swarm: 20 peers on tracker+DHT, 5 only on the stream tracker (magnet tr=), 5 PEX-only; ' +
+        `3 refusing + 3 silent stale entries; ${FIELD_TRIALS} cold trials, each a fresh collector process`,
+    )
+    console.log(
+      `reference (magnet trackers + DHT, sleep ${REFERENCE_SLEEP_MS} ms): ${ms(ref.ms)}, recall ${pct(refRecall)} ` +
+        `of live peers (${refPerKind.join(', ')}); it cannot tell live from dead`,
+    )
+    console.log(
+      `cold GET /peers/<magnet>: median ${ms(coldMs)} (${trials.map((t) => ms(t.coldMs)).join(', ')}), ` +
+        `${(ref.ms / coldMs).toFixed(1)}x faster than reference; worst recall ${pct(worstRecall)} ` +
+        `(${(worstRecall / refRecall).toFixed(2)}x reference; ` +
+        `${LIVE_KINDS.map((k) => `${KIND_LABEL[k]} ${pct(worstKind(k))}`).join(', ')}); ` +
+        `target >= 80% within 500 ms (aim 150 ms): ${verdict(coldOk)}`,
+    )
+    console.log(
+      `time to 95% of live peers: worst ${ms(to95)} (${trials.map((t) => ms(t.to95)).join(', ')}), ` +
+        `${(to95 / ref.ms).toFixed(2)}x the reference's fixed wait, which reaches ${pct(refRecall)}; ` +
+        `target within 15 s (aim 5 s): ${verdict(to95Ok)}`,
+    )
+    console.log(
+      `time until every peer of a source is listed (median): ` +
+        LIVE_KINDS.map(
+          (k) =>
+            `${KIND_LABEL[k]} ${ms(allKind(k))} (${(allKind(k) / ref.ms).toFixed(2)}x reference wait)`,
+        ).join(', '),
+    )
+    console.log(
+      `stale entries: all 6 listed reachable:false with no client after ${ms(staleDead)} (worst); ` +
+        `the reference lists them as peers: ${verdict(staleOk)}`,
+    )
+  } finally {
+    for (const close of closers.reverse()) await close().catch(() => {})
+  }
 }
 
 /** A bare Hono app serving `body` as JSON, in its own process like the collector. */
@@ -178,6 +355,11 @@ async function throughput(url: string, infohash: string): Promise<number> {
 }
 
 export default async function collectorBench(): Promise<void> {
+  await fieldBench()
+  await friendlyBench()
+}
+
+async function friendlyBench(): Promise<void> {
   const swarm = await createLocalSwarm({ peers: PEERS, mode: 'both' })
   const collectors: ChildCollector[] = []
   const children: ChildProcess[] = []
@@ -273,7 +455,9 @@ export default async function collectorBench(): Promise<void> {
     const coldOk = coldMs <= 500 && coldRecall >= 0.9
     const warmOk = warmMs < 50 && warmRecall >= 0.97
     const dhtOk = dht.ms <= 3000 && dhtRecall >= 0.8
-    console.log(`local swarm: ${PEERS} peers per torrent, tracker (UDP+HTTP) and DHT`)
+    console.log(
+      `friendly local swarm: ${PEERS} peers per torrent, tracker (UDP+HTTP) and DHT; peers hang up on handshakes`,
+    )
     console.log(
       `reference (announce, sleep ${REFERENCE_SLEEP_MS} ms): ${ms(ref.ms)}, recall ${pct(ref.recall)}`,
     )

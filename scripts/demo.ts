@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { serveBtPeer } from '../test/helpers/bt-peer.ts'
 import { startCollectorProcess, type ChildCollector } from '../test/helpers/collector-process.ts'
+import { createFieldSwarm, type FieldSwarm } from '../test/helpers/field-swarm.ts'
 import {
   createEngineSimulator,
   registerSimulatedStream,
@@ -33,6 +34,15 @@ const STREAMS = [
   { id: 'demo-news-24', peers: 4 },
   { id: 'demo-music-live', peers: 2 },
 ]
+/**
+ * A stream keyed by its magnet, whose swarm is shaped like the field's: peers on the main tracker
+ * and the DHT, some known only to the stream's own tracker (named in the magnet's `tr=`), some
+ * only through PEX, and a stale entry of each kind (refusing, silent) that shows reachable: false.
+ */
+const FIELD_STREAM = {
+  id: 'demo-field-magnet',
+  swarm: { core: 6, streamOnly: 3, pexOnly: 3, refusing: 1, silent: 1, dhtNodes: 4 },
+}
 /** A new peer joins the first swarm this often, so the list visibly grows. */
 const PEER_JOIN_EVERY_MS = 8000
 const MAX_JOINED_PEERS = 12
@@ -123,6 +133,9 @@ async function main() {
   const torrents: LocalTorrent[] = [swarm]
   for (const s of STREAMS.slice(1)) torrents.push(await swarm.addTorrent({ peers: s.peers }))
   say(`  swarm: tracker ${swarm.trackerUrls.udp}, ${torrents.length} torrents`)
+  const field: FieldSwarm = await createFieldSwarm(FIELD_STREAM.swarm)
+  cleanups.push(() => field.close())
+  say(`  field-like swarm: stream tracker ${field.trackers.stream.udp} (only in its magnet)`)
 
   // ---- the collector, pointed only at that swarm ----
   const dataDir = await mkdtemp(join(tmpdir(), 'acestream-demo-'))
@@ -130,6 +143,10 @@ async function main() {
   const collector: ChildCollector = await startCollectorProcess({
     swarm,
     env: {
+      // Both swarms' main trackers and DHT nodes; the field stream's own tracker is not here; the
+      // collector learns it from the magnet.
+      TRACKERS: [swarm.trackerUrls.udp, swarm.trackerUrls.http, field.trackers.main.udp].join(','),
+      DHT_BOOTSTRAP: `${swarm.dhtBootstrap},${field.dhtBootstrap}`,
       PEER_DISCOVERY_WAIT_MS: '2000',
       SWARM_REFRESH_SECONDS: '10',
       CACHE_TTL_SECONDS: '5',
@@ -183,11 +200,29 @@ async function main() {
     })
     if (!response.ok) throw new Error(`registering ${s.id} failed: ${JSON.stringify(body)}`)
   }
-  say(`  streams: ${STREAMS.map((s) => s.id).join(', ')}`)
+  // The field stream is keyed by its magnet, as a proxy that plays magnets registers it.
+  const fieldEngine = await createEngineSimulator({ infohash: field.infohash })
+  engines.push(fieldEngine)
+  cleanups.push(() => fieldEngine.close())
+  const fieldStream = await registerSimulatedStream({
+    orchestratorUrl: orchestrator.url,
+    engine: fieldEngine,
+    streamId: FIELD_STREAM.id,
+    keyType: 'magnet',
+    contentId: field.magnet,
+    withInfohash: true,
+  })
+  if (!fieldStream.response.ok)
+    throw new Error(`registering ${FIELD_STREAM.id} failed: ${JSON.stringify(fieldStream.body)}`)
+  // The collector tracks a swarm by infohash and keeps using every tracker a magnet named, so
+  // asking once with the magnet makes the stream's own tracker part of every later answer,
+  // whichever way the orchestrator asks.
+  await fetch(`${collector.url}/peers/${encodeURIComponent(field.magnet)}`).catch(() => null)
+  say(`  streams: ${[...STREAMS.map((s) => s.id), FIELD_STREAM.id].join(', ')}`)
 
   // Ask once per stream so the collector starts tracking the swarms before anyone opens a row.
   await Promise.all(
-    STREAMS.map((s) =>
+    [...STREAMS, FIELD_STREAM].map((s) =>
       fetch(`${orchestrator.url}/streams/${encodeURIComponent(s.id)}/peers`).catch(() => null),
     ),
   )
@@ -205,6 +240,8 @@ async function main() {
   say('')
   say('Expand a stream and open its Peers tab. The peers live on 127.0.0.x, so they have a')
   say('client name but no country or ISP (GeoIP knows nothing about loopback addresses).')
+  say(`${FIELD_STREAM.id} also finds peers through its magnet's own tracker and PEX, and lists`)
+  say('two stale entries as unreachable.')
   say(`API: curl ${orchestrator.url}/streams   |   Ctrl-C stops the demo.`)
 }
 

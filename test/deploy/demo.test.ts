@@ -46,7 +46,12 @@ test('npm run demo shows streams with peers at the printed URL and Ctrl-C stops 
 
   const streams = (await (await fetch(`${url}/streams`)).json()) as Array<{ id: string }>
   const ids = streams.map((s) => s.id).sort()
-  assert.deepEqual(ids, ['demo-football-hd', 'demo-music-live', 'demo-news-24'])
+  assert.deepEqual(ids, [
+    'demo-field-magnet',
+    'demo-football-hd',
+    'demo-music-live',
+    'demo-news-24',
+  ])
 
   // Peers of the local swarm come back through orchestrator -> collector -> tracker/DHT.
   let peers: Array<{ ip: string; client?: string }> = []
@@ -61,6 +66,19 @@ test('npm run demo shows streams with peers at the printed URL and Ctrl-C stops 
     peers.every((p) => p.ip.startsWith('127.')),
     'only loopback peers in the demo',
   )
+
+  // The magnet stream's swarm shows peers only its own tracker and PEX know, and its dead entries.
+  type FieldPeer = { sources: string[]; reachable?: boolean }
+  let field: FieldPeer[] = []
+  const found = (src: string) => field.some((p) => p.sources.includes(src))
+  const fieldDeadline = Date.now() + PEERS_TIMEOUT_MS
+  while (Date.now() < fieldDeadline && !(found('stream_tracker') && found('pex'))) {
+    const res = await fetch(`${url}/streams/demo-field-magnet/peers`)
+    if (res.ok) field = ((await res.json()) as { peers: FieldPeer[] }).peers
+    if (!(found('stream_tracker') && found('pex'))) await new Promise((r) => setTimeout(r, 500))
+  }
+  assert.ok(found('stream_tracker'), `no stream-tracker peer:\n${JSON.stringify(field)}`)
+  assert.ok(found('pex'), `no PEX peer:\n${JSON.stringify(field)}`)
 
   const page = await fetch(`${url}/panel/streams`)
   assert.equal(page.status, 200)
