@@ -14,24 +14,32 @@ export interface FileView {
   readonly path: string
   readonly size: number
   byte(offset: number): number
-  /** A Buffer of the bytes in [start, end) (a copy when they span two pages). */
+  /**
+   * The bytes in [start, end). Within one page this shares the page's memory, valid until the
+   * next read through the view; copy what must outlive it.
+   */
   bytes(start: number, end: number): Buffer
-  /** Pages held now: bytes of this process's memory is at most this times PAGE_BYTES. */
-  readonly pagesHeld: number
+  /** Bytes of the file held in this process now (at most maxPages pages). */
+  readonly bytesHeld: number
   close(): void
 }
 
 export interface FileViewOptions {
-  /** Most pages kept (default 256, so 1 MB); the least recently read goes first. */
+  /** Most pages kept (default 256); the least recently read goes first. */
   maxPages?: number
+  /** Bytes per read and per kept page, a power of two (default PAGE_BYTES). */
+  pageBytes?: number
 }
 
-/** One read per page: the kernel's own page size, so a read never copies more than it must. */
+/** Default page: the kernel's own page size, so a read never copies more than it must. */
 export const PAGE_BYTES = 4096
-const PAGE_SHIFT = 12
 
 export function openFileView(path: string, options: FileViewOptions = {}): FileView {
   const maxPages = Math.max(2, options.maxPages ?? 256)
+  const pageBytes = options.pageBytes ?? PAGE_BYTES
+  if (!(pageBytes >= 64 && (pageBytes & (pageBytes - 1)) === 0))
+    throw new RangeError(`pageBytes must be a power of two >= 64, got ${pageBytes}`)
+  const pageShift = Math.log2(pageBytes)
   const fd = openSync(path, 'r')
   let size: number
   try {
@@ -40,8 +48,12 @@ export function openFileView(path: string, options: FileViewOptions = {}): FileV
     closeSync(fd)
     throw err
   }
-  // Map keeps insertion order: re-inserting on a hit makes its first key the least recent.
-  const pages = new Map<number, Buffer>()
+  // Pages live in one slab of maxPages slots, so reads reuse memory instead of allocating a
+  // Buffer each (which left RSS far above what was held). Map keeps insertion order: re-inserting
+  // on a hit makes its first key the least recently read page.
+  let slab: Buffer | undefined
+  const slots: Buffer[] = []
+  const pages = new Map<number, number>()
   let closed = false
   // The last page read: walks and decodes read neighbouring bytes many times in a row.
   let lastIndex = -1
@@ -49,26 +61,32 @@ export function openFileView(path: string, options: FileViewOptions = {}): FileV
 
   const page = (index: number): Buffer => {
     if (index === lastIndex) return lastPage
-    let buf = pages.get(index)
-    if (buf) {
+    let slot = pages.get(index)
+    if (slot !== undefined) {
       pages.delete(index)
-      pages.set(index, buf)
+      pages.set(index, slot)
     } else {
       if (closed) throw new Error(`${path} is closed`)
-      buf = Buffer.allocUnsafeSlow(PAGE_BYTES)
-      const n = readSync(fd, buf, 0, PAGE_BYTES, index * PAGE_BYTES)
-      if (n < PAGE_BYTES) buf = buf.subarray(0, n)
-      pages.set(index, buf)
-      if (pages.size > maxPages) pages.delete(pages.keys().next().value as number)
+      slab ??= Buffer.allocUnsafeSlow(maxPages * pageBytes)
+      if (pages.size < maxPages) slot = pages.size
+      else {
+        const oldest = pages.keys().next().value as number
+        slot = pages.get(oldest) as number
+        pages.delete(oldest)
+      }
+      const into = slab.subarray(slot * pageBytes, (slot + 1) * pageBytes)
+      const n = readSync(fd, into, 0, pageBytes, index * pageBytes)
+      slots[slot] = n < pageBytes ? into.subarray(0, n) : into
+      pages.set(index, slot)
     }
     lastIndex = index
-    lastPage = buf
-    return buf
+    lastPage = slots[slot] as Buffer
+    return lastPage
   }
 
   const byte = (offset: number): number => {
     if (!(offset >= 0 && offset < size)) throw new RangeError(`offset ${offset} outside ${path}`)
-    return page(offset >>> PAGE_SHIFT)[offset & (PAGE_BYTES - 1)] as number
+    return page(offset >>> pageShift)[offset & (pageBytes - 1)] as number
   }
 
   return {
@@ -79,28 +97,30 @@ export function openFileView(path: string, options: FileViewOptions = {}): FileV
       start = Math.max(0, start)
       end = Math.min(size, end)
       if (end <= start) return Buffer.alloc(0)
-      const first = Math.floor(start / PAGE_BYTES)
-      if (first === Math.floor((end - 1) / PAGE_BYTES)) {
-        const base = first * PAGE_BYTES
+      const first = Math.floor(start / pageBytes)
+      if (first === Math.floor((end - 1) / pageBytes)) {
+        const base = first * pageBytes
         return page(first).subarray(start - base, end - base)
       }
       const out = Buffer.allocUnsafe(end - start)
       for (let at = start; at < end;) {
-        const index = Math.floor(at / PAGE_BYTES)
-        const base = index * PAGE_BYTES
-        const upto = Math.min(end, base + PAGE_BYTES)
+        const index = Math.floor(at / pageBytes)
+        const base = index * pageBytes
+        const upto = Math.min(end, base + pageBytes)
         page(index).copy(out, at - start, at - base, upto - base)
         at = upto
       }
       return out
     },
-    get pagesHeld() {
-      return pages.size
+    get bytesHeld() {
+      return pages.size * pageBytes
     },
     close() {
       if (closed) return
       closed = true
       pages.clear()
+      slots.length = 0
+      slab = undefined
       lastIndex = -1
       lastPage = Buffer.alloc(0)
       closeSync(fd)
@@ -125,7 +145,8 @@ function mmdbReaders(view: FileView): Record<string, unknown> {
     for (let i = 0; i < width; i++) scratch[i] = view.byte(at + i)
     return width === 4 ? scratch.readFloatBE(0) : scratch.readDoubleBE(0)
   }
-  const copy = (start = 0, end = view.size) => view.bytes(start, end)
+  // Kept by the caller (and by mmdb-lib's cache of decoded values): a copy, not page memory.
+  const copy = (start = 0, end = view.size) => Buffer.from(view.bytes(start, end))
   return {
     readUInt8: (at: number) => view.byte(at),
     readUInt16BE: (at: number) => readUnsigned(view, at, 2),

@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { isIP } from 'node:net'
-import { Reader, type Response } from 'mmdb-lib'
-import { ASN_MAX_PAGES_PER_FILE, openAsnIndex, type AsnIndex } from './asn-index.ts'
-import { asMmdbBuffer, openFileView, PAGE_BYTES, type FileView } from './file-view.ts'
+import { ASN_MAX_BYTES_PER_FILE, openAsnIndex, type AsnIndex } from './asn-index.ts'
+import { CITY_TABLE_BYTES, openCityReader, type CityReader } from './city-reader.ts'
+import { PAGE_BYTES } from './file-view.ts'
 import type { PeerEnrichment } from '../types.ts'
 
 /**
@@ -144,37 +144,25 @@ function cityFields(rec: FlatCityRecord): GeoFields {
   return out
 }
 
-/** Pages each file view keeps: 4 MB at most per database, enough for the busy tree top. */
-const MAX_PAGES_PER_DATABASE = 1024
+/** Pages each city database keeps (2 MB): with the IPv4 table a lookup reads only a few. */
+const MAX_PAGES_PER_DATABASE = 512
 
-/** The most the GeoIP data ever holds in this process (kB): two city files and two ASN files. */
+/**
+ * The most the GeoIP files ever have in this process (kB): kept pages, the IPv4 table and the ASN
+ * indexes. Each city database's decoded values (CityReader) add about 1 MB; all told under 10 MB.
+ */
 export const GEOIP_MAX_MEMORY_KB =
-  ((2 * MAX_PAGES_PER_DATABASE + 2 * ASN_MAX_PAGES_PER_FILE) * PAGE_BYTES) / 1024
-
-interface CityDatabase {
-  reader: Reader<Response>
-  view: FileView
-}
-
-function openCity(path: string): CityDatabase {
-  const view = openFileView(path, { maxPages: MAX_PAGES_PER_DATABASE })
-  try {
-    return { view, reader: new Reader<Response>(asMmdbBuffer(view)) }
-  } catch (err) {
-    view.close()
-    throw err
-  }
-}
+  (2 * MAX_PAGES_PER_DATABASE * PAGE_BYTES + CITY_TABLE_BYTES + 2 * ASN_MAX_BYTES_PER_FILE) / 1024
 
 /** One family's city database: its /health entry, and the reader once opened. */
 interface CitySlot {
   info: GeoDatabaseInfo
   path?: string
-  db?: CityDatabase
+  db?: CityReader
 }
 
 const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err))
-const kb = (pages: number) => (pages * PAGE_BYTES) / 1024
+const kb = (bytes: number) => Math.ceil(bytes / 1024)
 
 export function loadGeoIp(options: GeoIpOptions = {}): GeoIp {
   const cityDir = options.cityDir ?? packageDir(CITY_PACKAGE)
@@ -201,11 +189,11 @@ export function loadGeoIp(options: GeoIpOptions = {}): GeoIp {
     try {
       if (!cityDir) throw new Error(`${CITY_PACKAGE} is not installed`)
       slot.path = join(cityDir, `dbip-city-ipv${family}.mmdb`)
-      const db = openCity(slot.path)
+      const db = openCityReader(slot.path, { maxPages: MAX_PAGES_PER_DATABASE })
       slot.info.available = true
-      slot.info.build_date = db.reader.metadata.buildEpoch.toISOString()
+      slot.info.build_date = db.metadata.buildEpoch.toISOString()
       // IPv6 peers are rare in most swarms: check the file now, hold nothing until one comes.
-      if (family === 6) db.view.close()
+      if (family === 6) db.close()
       else {
         slot.db = db
         slot.info.loaded = true
@@ -240,11 +228,11 @@ export function loadGeoIp(options: GeoIpOptions = {}): GeoIp {
   }
 
   /** The family's city reader, opening it on first use (the IPv6 one waits for this). */
-  const cityReader = (family: 4 | 6): Reader<Response> | undefined => {
+  const cityReader = (family: 4 | 6): CityReader | undefined => {
     const slot = city[family]
     if (!slot?.db && slot?.path) {
       try {
-        slot.db = openCity(slot.path)
+        slot.db = openCityReader(slot.path, { maxPages: MAX_PAGES_PER_DATABASE })
         slot.info.loaded = true
       } catch (err) {
         // Gone since start (a package update): say so once and stop trying.
@@ -253,15 +241,15 @@ export function loadGeoIp(options: GeoIpOptions = {}): GeoIp {
       }
       slot.path = undefined
     }
-    return slot?.db?.reader
+    return slot?.db
   }
 
   return {
     databases: () => [
       ...[city[4], city[6]]
         .filter((s) => s !== undefined)
-        .map((s) => ({ ...s.info, memory_kb: kb(s.db?.view.pagesHeld ?? 0) })),
-      { ...asnInfo, memory_kb: kb(asn?.pagesHeld() ?? 0) },
+        .map((s) => ({ ...s.info, memory_kb: kb(s.db?.bytesHeld ?? 0) })),
+      { ...asnInfo, memory_kb: kb(asn?.bytesHeld() ?? 0) },
     ],
     lookup(ip) {
       const family = isIP(ip)
