@@ -62,6 +62,12 @@ function start(argv: string[], env: Record<string, string>) {
   return { child, exited, log: () => log }
 }
 
+interface GeoDatabase {
+  name: string
+  available: boolean
+  loaded: boolean
+}
+
 async function waitForHealth(url: string, child: ChildProcess, log: () => string) {
   const deadline = Date.now() + 60_000
   while (Date.now() < deadline) {
@@ -113,6 +119,16 @@ test('both images start with their entry command, pass their health checks and s
   const collectorUrl = `http://127.0.0.1:${collectorPort}`
   let health = await waitForHealth(collectorUrl, c.child, c.log)
   assert.equal(health.status, 'ok')
+  // GeoIP is on as shipped, read in place; the IPv6 city data waits for the first IPv6 peer.
+  const geoip = (health.enrichment as { geoip: { databases: GeoDatabase[] } }).geoip
+  assert.deepEqual(
+    geoip.databases.map((d) => [d.name.replace(/ \(.*/, ''), d.available, d.loaded]),
+    [
+      ['DB-IP City Lite', true, true],
+      ['DB-IP City Lite', true, false],
+      ['ip-location-db ASN', true, true],
+    ],
+  )
   // The image bundles redis-server; started the same way here, the cache gets it (the client
   // may still be connecting at the first answer).
   for (let i = 0; i < 100 && health.redis_available !== true; i++) {
