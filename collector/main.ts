@@ -1,5 +1,6 @@
 // Collector entry: read config, build, listen, stop cleanly on SIGTERM/SIGINT.
 import { serve } from '@hono/node-server'
+import { answerClientErrorAsJson } from '../lib/client-error.ts'
 import { createLogger } from '../lib/log.ts'
 import { ConfigError } from '../lib/settings.ts'
 import { createCollectorCache, type CollectorCache } from './cache/create-collector-cache.ts'
@@ -55,6 +56,9 @@ const server = serve(
   { fetch: service.app.fetch, port: config.PORT, hostname: config.HOST },
   (info) => log.info('collector listening', { host: config.HOST, port: info.port }),
 )
+// Requests Node rejects before the app sees them (bad request line, oversized headers) answer
+// JSON too, like every other error of the API.
+server.on('clientError', answerClientErrorAsJson)
 server.on('error', async (err) => {
   log.error('cannot listen', { err, HOST: config.HOST, PORT: config.PORT })
   await service.close()
