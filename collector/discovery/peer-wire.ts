@@ -96,9 +96,12 @@ export function createPeerWire(opts: PeerWireOptions): PeerWire {
   const handshake = opts.handshake ?? handshakePeer
   const maxQueued = opts.maxQueued ?? Math.max(256, opts.concurrency * 64)
   // A TTL of 0 would mean "forever" to lru-cache; 0 here means "do not remember".
+  // An expired result is tried again, but still shown until the new one arrives, so a live
+  // peer's `reachable` does not blink out every positiveTtlMs.
   const tried = new LRUCache<string, Tried>({
     max: MAX_REMEMBERED,
     ttl: Math.max(1, opts.positiveTtlMs),
+    noDeleteOnStaleGet: true,
   })
   const pending = new Set<string>()
   // Held connections by swarm, then by key.
@@ -225,7 +228,7 @@ export function createPeerWire(opts: PeerWireOptions): PeerWire {
     state(infohash, ip, port) {
       const key = keyOf(infohash, ip, port)
       const connected = held.get(infohash)?.has(key) ?? false
-      const t = tried.get(key)
+      const t = tried.get(key, { allowStale: true })
       if (!t) return connected ? { reachable: true, connected } : undefined
       if (!t.ok) return { reachable: false }
       const out: PeerWireState = { reachable: true }

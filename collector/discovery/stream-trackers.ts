@@ -8,7 +8,8 @@
  * Host names are resolved once here (all addresses; any address outside the allowed classes
  * refuses the tracker). A UDP tracker is then contacted at the address checked, so a name that
  * resolves differently a moment later cannot slip past; an HTTP(S) tracker keeps its name (TLS
- * and virtual hosts need it), which leaves a short DNS-rebinding window, accepted and documented.
+ * and virtual hosts need it), which leaves a short DNS-rebinding window, and the tracker library
+ * follows HTTP redirects without asking us; both are accepted and documented in the README.
  *
  * @example
  * const { usable, rejected } = await admitStreamTrackers(id.trackers, { allowPrivate: false })
