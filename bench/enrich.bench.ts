@@ -1,6 +1,6 @@
 // Enrichment cost per answer and the memory the GeoIP databases take. Figures are ratios to a
 // baseline measured in the same run: the same 50-peer answer built and serialised without
-// enrichment, and the process RSS before the databases were loaded. All peers live on
+// enrichment, and the process RSS before the databases were opened. All peers live on
 // 127.0.0.x; public addresses are only looked up in the offline databases, never dialled.
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
@@ -43,7 +43,7 @@ export default async function benchEnrich(): Promise<void> {
     last_seen: now,
   })
 
-  // --- memory: RSS with the databases loaded vs before ---------------------------------
+  // --- memory: RSS with the databases opened vs before (read in place, not loaded) -------
   gc()
   const before = process.memoryUsage()
   const t0 = performance.now()
@@ -52,9 +52,9 @@ export default async function benchEnrich(): Promise<void> {
   gc()
   const after = process.memoryUsage()
   console.log(
-    `GeoIP load: ${loadMs.toFixed(0)} ms; RSS ${mb(before.rss)} -> ${mb(after.rss)} ` +
+    `GeoIP open: ${loadMs.toFixed(0)} ms; RSS ${mb(before.rss)} -> ${mb(after.rss)} ` +
       `(+${mb(after.rss - before.rss)}, x${(after.rss / before.rss).toFixed(2)}); ` +
-      `external (MMDB buffers) +${mb(after.external - before.external)}, ` +
+      `external (GeoIP pages) +${mb(after.external - before.external)}, ` +
       `heap +${mb(after.heapUsed - before.heapUsed)}`,
   )
 
