@@ -485,7 +485,8 @@ async function friendlyBench(): Promise<void> {
         `(${((leanTracked.heap - leanIdle.heap) / 1024 / health.tracked_swarms).toFixed(0)} KB per swarm)`,
     )
     console.log(
-      `shipped collector (GeoIP databases, memory cache): RSS ${mib(fullIdleRss)} idle, ` +
+      `collector through tsx (GeoIP, memory cache; the image's own entry: footprint bench): ` +
+        `RSS ${mib(fullIdleRss)} idle, ` +
         `${mib(fullTrackedRss)} with the same swarms (ratio ${(fullTrackedRss / fullIdleRss).toFixed(2)}; no forced GC)`,
     )
     if (process.env.BENCH_LOG)
