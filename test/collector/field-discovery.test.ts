@@ -73,7 +73,9 @@ test('a cold magnet request answers at once with most live peers, not waiting fo
 
 test("every source: main tracker and DHT, the magnet's own tracker, and PEX, each peer saying where it came from", async (t) => {
   const c = await collectorFor(t)
-  const a = await askUntil(c, field.magnet, (x) => hasAll(x, field.live))
+  const bothSources = (x: PeersAnswer) =>
+    field.byKind('core').every((p) => find(x, p)?.sources.length === 2)
+  const a = await askUntil(c, field.magnet, (x) => hasAll(x, field.live) && bothSources(x))
   for (const p of field.byKind('core')) {
     const v = find(a, p)!
     assert.ok(v.sources.includes('tracker') && v.sources.includes('dht'), `${addr(p)} ${v.sources}`)
@@ -98,7 +100,7 @@ test("every source: main tracker and DHT, the magnet's own tracker, and PEX, eac
 
 test('stale entries are listed reachable:false with no client, after the live ones, and cost one attempt each', async (t) => {
   // Refreshing every second offers every peer to the wire again each second.
-  const c = await collectorFor(t, { CLIENT_ID_TIMEOUT_MS: '1000', SWARM_REFRESH_SECONDS: '1' })
+  const c = await collectorFor(t, { CLIENT_ID_TIMEOUT_MS: '2000', SWARM_REFRESH_SECONDS: '1' })
   const settled = (x: PeersAnswer) =>
     hasAll(x, field.peers) && x.peers.every((p) => p.reachable !== undefined)
   const a = await askUntil(c, field.magnet, settled)
