@@ -44,18 +44,22 @@ interface ReaderInternals {
   resolveDataPointer(pointer: number): Response
 }
 
+function u24(view: FileView, at: number): number {
+  return (view.byte(at) << 16) | (view.byte(at + 1) << 8) | view.byte(at + 2)
+}
+
 /** Left (bit 0) or right (bit 1) record of a node, for 24, 28 and 32-bit records. */
 function readRecord(view: FileView, node: number, bit: number, recordSize: number): number {
-  const nodeBytes = recordSize / 4
-  const at = node * nodeBytes
-  const u24 = (o: number) => (view.byte(o) << 16) | (view.byte(o + 1) << 8) | view.byte(o + 2)
-  if (recordSize === 24) return u24(at + bit * 3)
+  const at = (node * recordSize) / 4
+  if (recordSize === 24) return u24(view, at + bit * 3)
   if (recordSize === 28) {
     const middle = view.byte(at + 3)
-    return bit ? ((middle & 0x0f) << 24) | u24(at + 4) : ((middle & 0xf0) << 20) | u24(at)
+    return bit
+      ? ((middle & 0x0f) << 24) | u24(view, at + 4)
+      : ((middle & 0xf0) << 20) | u24(view, at)
   }
   const o = at + bit * 4
-  return view.byte(o) * 0x1000000 + u24(o + 1)
+  return view.byte(o) * 0x1000000 + u24(view, o + 1)
 }
 
 /**
