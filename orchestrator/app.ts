@@ -4,7 +4,7 @@ import { createErrorHandler, HttpError, notFoundJson } from '../lib/http-error.t
 import type { Logger } from '../lib/log.ts'
 import { createApiKeyGuard } from './auth.ts'
 import type { CollectorClient } from './collector-client.ts'
-import { redactUrl } from './collector-url.ts'
+import { redactCollectorUrls } from './collector-url.ts'
 import type { EngineClient } from './engine/engine-client.ts'
 import type { EnginePoller } from './engine-poller.ts'
 import { createRequestGuard } from './request-guard.ts'
@@ -73,7 +73,7 @@ export function createOrchestratorApp(deps: OrchestratorDeps): Hono {
       },
       peer_collector: {
         enabled: runtime.PEER_COLLECTOR_ENABLED,
-        url: redactUrl(runtime.PEER_COLLECTOR_URL),
+        url: redactCollectorUrls(runtime.PEER_COLLECTOR_URL),
       },
       auth: deps.apiKey ? 'api_key' : 'open',
     })

@@ -13,11 +13,17 @@ export interface CollectorClientOptions {
 
 export interface CollectorClient {
   /**
-   * `GET <base>/peers/<infohash>?max_age=<maxAgeSeconds>`, validated against the peers contract.
-   * Throws UpstreamError: `unreachable`, `timeout`, or `bad_answer` (non-2xx, not JSON, not a
-   * peers answer, with the bad field named).
+   * `GET <base>/peers/<swarm>?max_age=<maxAgeSeconds>`, validated against the peers contract.
+   * `swarm` is an infohash, or a magnet carrying the stream's trackers (sent percent-encoded as
+   * one path segment). Throws UpstreamError: `unreachable` (also when `signal` aborts),
+   * `timeout`, or `bad_answer` (non-2xx, not JSON, not a peers answer, with the bad field named).
    */
-  getPeers(baseUrl: string, infohash: string, maxAgeSeconds: number): Promise<PeersAnswer>
+  getPeers(
+    baseUrl: string,
+    swarm: string,
+    maxAgeSeconds: number,
+    opts?: { signal?: AbortSignal },
+  ): Promise<PeersAnswer>
   /** `GET <base>/health`; the JSON object on 2xx, else throws like getPeers. */
   getHealth(baseUrl: string): Promise<Record<string, unknown>>
 }
@@ -33,9 +39,12 @@ export interface CollectorClient {
  */
 export function createCollectorClient(opts: CollectorClientOptions): CollectorClient {
   return {
-    async getPeers(baseUrl, infohash, maxAgeSeconds) {
-      const url = requestUrl(baseUrl, ['peers', infohash], { max_age: String(maxAgeSeconds) })
-      const { status, body } = await fetchJson(url, { timeoutMs: opts.peersTimeoutMs })
+    async getPeers(baseUrl, swarm, maxAgeSeconds, call = {}) {
+      const url = requestUrl(baseUrl, ['peers', swarm], { max_age: String(maxAgeSeconds) })
+      const { status, body } = await fetchJson(url, {
+        timeoutMs: opts.peersTimeoutMs,
+        signal: call.signal,
+      })
       if (status < 200 || status >= 300) throw badStatus(status, body)
       try {
         return parsePeersAnswer(body)

@@ -45,6 +45,62 @@ export function parseCollectorUrl(raw: string): string {
   return `${u.origin}${u.pathname.replace(/\/+$/, '')}`
 }
 
+/** Collectors one setting may list (one per VPN; each is asked for every peers request). */
+export const MAX_COLLECTORS = 8
+
+/**
+ * Checks a comma-separated list of collector base URLs (`PEER_COLLECTOR_URL` may name one
+ * collector per VPN) and returns them normalised, duplicates dropped, in the order given. A comma
+ * always separates URLs; one inside a path must be written `%2C`. Errors name the item by its
+ * position, never by its text.
+ *
+ * @example
+ * parseCollectorUrlList('http://gluetun:8080, http://gluetun-2:8080/')
+ * // ['http://gluetun:8080', 'http://gluetun-2:8080']
+ */
+export function parseCollectorUrlList(raw: string): string[] {
+  const items = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+  if (items.length === 0) throw new CollectorUrlError('expected at least one http or https URL')
+  if (items.length > MAX_COLLECTORS)
+    throw new CollectorUrlError(`at most ${MAX_COLLECTORS} collector URLs, got ${items.length}`)
+  const out: string[] = []
+  items.forEach((item, i) => {
+    let url: string
+    try {
+      url = parseCollectorUrl(item)
+    } catch (err) {
+      if (!(err instanceof CollectorUrlError) || items.length === 1) throw err
+      throw new CollectorUrlError(`URL ${i + 1} of ${items.length}: ${err.message}`)
+    }
+    if (!out.includes(url)) out.push(url)
+  })
+  return out
+}
+
+/**
+ * The collector URLs of a saved `PEER_COLLECTOR_URL` (already checked when it was saved), in
+ * order; empty for null. Unlike parseCollectorUrlList it never throws.
+ */
+export function splitCollectorUrls(value: string | null): string[] {
+  if (!value) return []
+  return value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .slice(0, MAX_COLLECTORS)
+}
+
+/** Like redactUrl, for each URL of a comma-separated list. */
+export function redactCollectorUrls(value: string | null): string | null {
+  if (value === null) return null
+  return splitCollectorUrls(value)
+    .map((u) => redactUrl(u))
+    .join(',')
+}
+
 /** Like parseCollectorUrl, but answers undefined instead of throwing. */
 export function tryParseCollectorUrl(raw: string): string | undefined {
   try {

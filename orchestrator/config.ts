@@ -12,7 +12,7 @@ import {
 } from '../lib/settings.ts'
 import { LOG_LEVELS } from '../lib/log.ts'
 import { METRICS_SETTINGS } from '../lib/metrics.ts'
-import { parseCollectorUrl } from './collector-url.ts'
+import { parseCollectorUrlList } from './collector-url.ts'
 import { LOOP_DETECTION_SETTINGS } from './loop-detection/settings.ts'
 
 /**
@@ -77,8 +77,8 @@ export const ORCHESTRATOR_SETTINGS = defineSettings({
   },
   PEER_COLLECTOR_URL: {
     default: undefined,
-    doc: 'First value of the collector base URL, e.g. http://gluetun:8080 (no user, query or fragment)',
-    parse: optional(parseCollectorUrl),
+    doc: 'First value of the collector base URL, e.g. http://gluetun:8080 (no user, query or fragment); several collectors (one per VPN, at most 8) comma-separated, asked in parallel and merged',
+    parse: optional((raw) => parseCollectorUrlList(raw).join(',')),
   },
   CACHE_TTL_SECONDS: {
     default: '30',

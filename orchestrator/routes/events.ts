@@ -9,6 +9,7 @@ import {
   streamStartedSchema,
 } from '../streams/events.ts'
 import { StreamStoreFullError, type StreamStore } from '../streams/store.ts'
+import { mergeTrackers, readMagnetKey } from '../streams/stream-trackers.ts'
 
 export interface EventRoutesDeps {
   store: StreamStore
@@ -18,7 +19,7 @@ export interface EventRoutesDeps {
 /**
  * `POST /events/stream_started` and `POST /events/stream_ended`, the original's events API
  * (reference B2, B3). The infohash is taken from the event when it carries one, else from the
- * key when its type says infohash; the poller replaces both with the engine's own answer.
+ * key when it is an infohash or a magnet; the poller replaces both with the engine's own answer.
  */
 export function createEventRoutes(deps: EventRoutesDeps): Hono {
   const app = new Hono()
@@ -26,7 +27,14 @@ export function createEventRoutes(deps: EventRoutesDeps): Hono {
   app.post('/events/stream_started', async (c) => {
     const e = await readJsonBody(c, streamStartedSchema)
     const keyIsInfohash = e.stream.key_type === 'infohash' && /^[0-9a-f]{40}$/i.test(e.stream.key)
-    const infohash = e.session.infohash ?? (keyIsInfohash ? e.stream.key : null)
+    // A magnet key names the swarm (and often its trackers) itself.
+    const magnet =
+      e.stream.key_type === 'magnet'
+        ? await readMagnetKey(e.stream.key)
+        : { infohash: null, trackers: [] }
+    const fromKey = keyIsInfohash ? e.stream.key : magnet.infohash
+    const infohash = e.session.infohash ?? fromKey
+    const trackers = mergeTrackers(magnet.trackers, e.session.trackers ?? [])
     try {
       const stream = deps.store.start({
         id: streamIdOf(e),
@@ -40,7 +48,8 @@ export function createEventRoutes(deps: EventRoutesDeps): Hono {
         engine: e.engine,
         labels: e.labels,
         infohash: infohash ? infohash.toLowerCase() : null,
-        infohash_source: e.session.infohash ? 'event' : keyIsInfohash ? 'key' : null,
+        infohash_source: e.session.infohash ? 'event' : fromKey ? 'key' : null,
+        ...(trackers.length ? { trackers } : {}),
       })
       deps.log.info('stream started', { stream_id: stream.id, engine: stream.container_id })
       return c.json(stream)

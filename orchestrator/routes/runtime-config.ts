@@ -3,7 +3,7 @@ import { z } from 'zod'
 import { HttpError } from '../../lib/http-error.ts'
 import type { Logger } from '../../lib/log.ts'
 import type { CollectorClient } from '../collector-client.ts'
-import { redactUrl } from '../collector-url.ts'
+import { redactCollectorUrls } from '../collector-url.ts'
 import { readJsonBody } from '../json-body.ts'
 import {
   collectorUrlSchema,
@@ -57,9 +57,9 @@ export function createRuntimeConfigRoutes(deps: RuntimeConfigRoutesDeps): Hono {
 }
 
 /**
- * Settings as anyone may read them: a password (or query) in the collector URL is replaced by
+ * Settings as anyone may read them: a password (or query) in a collector URL is replaced by
  * `***`. New URLs cannot carry one; this covers values saved before that rule.
  */
 export function redactSettings<T extends { PEER_COLLECTOR_URL: string | null }>(s: T): T {
-  return { ...s, PEER_COLLECTOR_URL: redactUrl(s.PEER_COLLECTOR_URL) }
+  return { ...s, PEER_COLLECTOR_URL: redactCollectorUrls(s.PEER_COLLECTOR_URL) }
 }

@@ -3,10 +3,13 @@ import { z } from 'zod'
 import { HttpError } from '../../lib/http-error.ts'
 import type { Logger } from '../../lib/log.ts'
 import { UpstreamError, type CollectorClient } from '../collector-client.ts'
+import { askCollectors } from '../collector-fanout.ts'
+import { splitCollectorUrls } from '../collector-url.ts'
 import type { EngineClient } from '../engine/engine-client.ts'
 import { validate } from '../json-body.ts'
 import type { RuntimeSettingsStore } from '../runtime-settings.ts'
 import type { StreamStore } from '../streams/store.ts'
+import { swarmIdentifier } from '../streams/stream-trackers.ts'
 import type { StreamState } from '../streams/types.ts'
 import { hasApiKey } from '../auth.ts'
 
@@ -97,7 +100,8 @@ export function createStreamRoutes(deps: StreamRoutesDeps): Hono {
         'enable it under Settings > Peer Collector (PATCH /config/runtime PEER_COLLECTOR_ENABLED)',
       )
     }
-    if (!settings.PEER_COLLECTOR_URL) {
+    const urls = splitCollectorUrls(settings.PEER_COLLECTOR_URL)
+    if (urls.length === 0) {
       throw new HttpError(
         409,
         'peer collector URL not set',
@@ -113,16 +117,23 @@ export function createStreamRoutes(deps: StreamRoutesDeps): Hono {
           : "the engine has not reported this stream's infohash yet; retry after the next poll",
       )
     }
-    try {
-      const answer = await deps.collector.getPeers(
-        settings.PEER_COLLECTOR_URL,
-        stream.infohash,
-        settings.CACHE_TTL_SECONDS,
-      )
-      return c.json({ ...answer, stream_id: stream.id })
-    } catch (err) {
-      throw collectorHttpError(err)
+    // A magnet with the stream's own trackers when any are known, else the bare infohash.
+    const swarm = swarmIdentifier({ ...stream, infohash: stream.infohash })
+    if (urls.length === 1) {
+      try {
+        const answer = await deps.collector.getPeers(urls[0]!, swarm, settings.CACHE_TTL_SECONDS)
+        return c.json({ ...answer, stream_id: stream.id })
+      } catch (err) {
+        throw collectorHttpError(err)
+      }
     }
+    // Several collectors (one per VPN): merged, from whichever answered.
+    const r = await askCollectors(deps.collector, urls, swarm, {
+      maxAgeSeconds: settings.CACHE_TTL_SECONDS,
+      infohash: stream.infohash,
+    })
+    if (!r.ok) return c.json(r.body, r.status, r.headers)
+    return c.json({ ...r.answer, stream_id: stream.id })
   })
 
   return app

@@ -1,5 +1,10 @@
 import { isIPv6 } from 'node:net'
 import { z } from 'zod'
+import {
+  MAX_STREAM_TRACKERS,
+  MAX_TRACKER_URL_LENGTH,
+  trackerUrlProblem,
+} from './stream-trackers.ts'
 
 /**
  * The events API's JSON contract (reference B2, B3), validated with zod. Unknown fields are
@@ -97,6 +102,22 @@ export const streamStartedSchema = z
       infohash: z
         .string()
         .regex(/^[0-9a-fA-F]{40}$/, 'expected 40 hex characters')
+        .nullish(),
+      /**
+       * Addition: announce URLs of the stream's own trackers (udp, http or https), when the
+       * proxy knows them; the collector is then asked with a magnet that carries them.
+       */
+      trackers: z
+        .array(
+          z
+            .string()
+            .max(MAX_TRACKER_URL_LENGTH)
+            .superRefine((raw, ctx) => {
+              const problem = trackerUrlProblem(raw)
+              if (problem) ctx.addIssue({ code: 'custom', message: problem })
+            }),
+        )
+        .max(MAX_STREAM_TRACKERS)
         .nullish(),
     }),
     labels: z

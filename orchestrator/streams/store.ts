@@ -15,6 +15,7 @@ export type NewStream = Pick<
   | 'labels'
   | 'infohash'
   | 'infohash_source'
+  | 'trackers'
 >
 
 export interface StreamStoreOptions {
@@ -131,6 +132,7 @@ export function createStreamStore(opts: StreamStoreOptions): StreamStore {
           command_url: input.command_url,
           is_live: input.is_live,
           engine: { ...input.engine },
+          trackers: input.trackers,
         }
         // What the engine itself reported stays; an event's infohash only fills a gap.
         if (input.infohash && existing.infohash_source !== 'engine') {
@@ -272,6 +274,7 @@ function toState(r: StreamRecord): StreamState {
     labels: { ...r.base.labels },
     infohash: r.infohash,
     infohash_source: r.infohash_source,
+    ...(r.base.trackers?.length ? { trackers: [...r.base.trackers] } : {}),
     engine_status: s?.status ?? null,
     last_polled_at: s?.ts ?? null,
     last_error: r.last_error,

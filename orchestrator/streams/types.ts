@@ -59,6 +59,11 @@ export interface StreamState {
   /** Swarm infohash (40 lowercase hex) once known; the collector needs it, not the content id. */
   infohash: string | null
   infohash_source: InfohashSource | null
+  /**
+   * Announce URLs known for the stream's swarm (the magnet key's `tr=`, then the event's
+   * `session.trackers`); absent when none. The collector is asked with a magnet carrying them.
+   */
+  trackers?: string[]
   /** Engine status string of the latest snapshot. */
   engine_status: string | null
   last_polled_at: string | null

@@ -325,6 +325,8 @@ export interface RegisterStreamOptions {
   /** Carry the start response's infohash in the event (reference A7 option 1); default false. */
   withInfohash?: boolean
   keyType?: 'content_id' | 'infohash' | 'url' | 'magnet'
+  /** The stream's own trackers, sent as `session.trackers`. */
+  trackers?: string[]
 }
 
 /**
@@ -352,6 +354,7 @@ export async function registerSimulatedStream(o: RegisterStreamOptions): Promise
       command_url: start.command_url,
       is_live: start.is_live,
       ...(o.withInfohash ? { infohash: start.infohash } : {}),
+      ...(o.trackers ? { trackers: o.trackers } : {}),
     },
     labels: o.streamId ? { stream_id: o.streamId, source: 'test' } : { source: 'test' },
   }

@@ -1,0 +1,101 @@
+/**
+ * The trackers a stream is known by, and the swarm identifier the collector is asked with. An
+ * AceStream broadcast is found mainly through its own trackers (each source runs one), so when a
+ * stream's magnet key or its `stream_started` event names trackers, the collector is asked with
+ * a magnet carrying them rather than the bare infohash; the collector then announces to them too.
+ *
+ * @example
+ * swarmIdentifier({ key_type: 'infohash', infohash: ih, trackers: [] }) // ih
+ * swarmIdentifier({ key_type: 'infohash', infohash: ih, trackers: ['udp://t:6969/announce'] })
+ * // 'magnet:?xt=urn:btih:<ih>&tr=udp%3A%2F%2Ft%3A6969%2Fannounce'
+ */
+import parseTorrent from 'parse-torrent'
+import type { KeyType } from './types.ts'
+
+/** Trackers kept per stream; real AceStream magnets carry one to a few. */
+export const MAX_STREAM_TRACKERS = 16
+/** Longest announce URL kept (the collector's answer holds tracker URLs up to this length). */
+export const MAX_TRACKER_URL_LENGTH = 512
+/**
+ * Longest magnet sent to the collector: it travels percent-encoded in the request path (about
+ * three times longer there), which must stay well inside Node's 16 KiB header limit and the
+ * collector's 4096-character identifier limit. Trackers that would not fit are left off.
+ */
+export const MAX_MAGNET_LENGTH = 2048
+
+const SCHEMES = new Set(['udp:', 'http:', 'https:'])
+const HEX = /^[0-9a-f]{40}$/i
+
+/**
+ * Why an announce URL cannot be used, or undefined when it can: udp, http or https only (the
+ * collector speaks nothing else), a host, and no user name or password (tracker URLs are shown
+ * in the API and the collector's answers).
+ */
+export function trackerUrlProblem(raw: string): string | undefined {
+  if (raw.length > MAX_TRACKER_URL_LENGTH) return `longer than ${MAX_TRACKER_URL_LENGTH} characters`
+  if (/\s/.test(raw)) return 'must not contain whitespace'
+  let u: URL
+  try {
+    u = new URL(raw)
+  } catch {
+    return 'expected a udp://, http:// or https:// announce URL'
+  }
+  if (!SCHEMES.has(u.protocol)) return 'expected a udp://, http:// or https:// announce URL'
+  if (!u.hostname) return 'expected a host'
+  if (u.username || u.password) return 'must not contain a user name or password'
+  return undefined
+}
+
+/**
+ * A magnet key's infohash and usable `tr=` trackers (see trackerUrlProblem; the rest are left
+ * off, as the collector would ignore them). Anything that is not a readable magnet gives nulls.
+ */
+export async function readMagnetKey(
+  key: string,
+): Promise<{ infohash: string | null; trackers: string[] }> {
+  if (!/^magnet:/i.test(key.trim())) return { infohash: null, trackers: [] }
+  try {
+    const parsed = await parseTorrent('magnet:' + key.trim().slice('magnet:'.length))
+    const infohash = parsed.infoHash && HEX.test(parsed.infoHash) ? parsed.infoHash : null
+    const announce = Array.isArray(parsed.announce) ? parsed.announce : []
+    return {
+      infohash: infohash?.toLowerCase() ?? null,
+      trackers: mergeTrackers(announce.filter((t): t is string => typeof t === 'string')),
+    }
+  } catch {
+    return { infohash: null, trackers: [] }
+  }
+}
+
+/** Usable trackers from several lists, first occurrence kept, at most MAX_STREAM_TRACKERS. */
+export function mergeTrackers(...lists: string[][]): string[] {
+  const out: string[] = []
+  for (const list of lists)
+    for (const raw of list) {
+      const t = raw.trim()
+      if (out.length >= MAX_STREAM_TRACKERS) return out
+      if (!out.includes(t) && trackerUrlProblem(t) === undefined) out.push(t)
+    }
+  return out
+}
+
+/**
+ * What the collector is asked for: the bare infohash when no trackers are known and the key is
+ * not a magnet, else `magnet:?xt=urn:btih:<infohash>&tr=...` with as many of the stream's
+ * trackers as fit in MAX_MAGNET_LENGTH.
+ */
+export function swarmIdentifier(stream: {
+  key_type: KeyType
+  infohash: string
+  trackers?: readonly string[]
+}): string {
+  const trackers = stream.trackers ?? []
+  if (stream.key_type !== 'magnet' && trackers.length === 0) return stream.infohash
+  let magnet = `magnet:?xt=urn:btih:${stream.infohash}`
+  for (const t of trackers) {
+    const next = `${magnet}&tr=${encodeURIComponent(t)}`
+    if (next.length > MAX_MAGNET_LENGTH) break
+    magnet = next
+  }
+  return magnet
+}
