@@ -140,7 +140,8 @@ export default async function footprintBench(): Promise<void> {
     console.log(`bare Node process: RSS ${mb(bare).toFixed(1)} MB`)
     console.log(
       `GeoIP pages held in the process: ${geoKb} kB (bounded by their LRUs: at most ` +
-        `${GEOIP_MAX_MEMORY_KB / 1024} MB however many peers are looked up)`,
+        `${GEOIP_MAX_MEMORY_KB / 1024} MB of pages, tables and indexes, plus ~1 MB of decoded ` +
+        `values per city database, however many peers are looked up)`,
     )
     line('idle', idle, TARGET_IDLE_MB, BEFORE.idle)
     line(
