@@ -13,6 +13,7 @@ import {
 import { LOG_LEVELS } from '../lib/log.ts'
 import { METRICS_SETTINGS } from '../lib/metrics.ts'
 import { parseCollectorUrlList } from './collector-url.ts'
+import { HISTORY_SETTINGS } from './history/settings.ts'
 import { LOOP_DETECTION_SETTINGS } from './loop-detection/settings.ts'
 
 /**
@@ -31,7 +32,7 @@ export const ORCHESTRATOR_SETTINGS = defineSettings({
   },
   DATA_DIR: {
     default: './data',
-    doc: 'Folder where runtime settings persist (runtime-settings.json)',
+    doc: 'Folder where runtime settings (runtime-settings.json) and history (history.sqlite3) persist',
     parse: text,
   },
   COLLECT_INTERVAL_S: {
@@ -100,6 +101,7 @@ export const ORCHESTRATOR_SETTINGS = defineSettings({
     doc: 'debug, info, warn, error or silent',
     parse: oneOf(LOG_LEVELS),
   },
+  ...HISTORY_SETTINGS,
   ...LOOP_DETECTION_SETTINGS,
   ...METRICS_SETTINGS,
 })

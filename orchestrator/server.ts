@@ -68,14 +68,15 @@ export async function startOrchestrator(
   })
   const ops = await createOperations({ config, store, runtime, engine, log })
   const poller = createEnginePoller({
-    store,
+    // Through the history view, so a stream the poller ends is written at once.
+    store: ops.streams,
     engine,
     intervalMs,
     log: log.child('poller'),
     onCycle: ops.afterPoll,
   })
   const app = createOrchestratorApp({
-    store,
+    store: ops.streams,
     runtime,
     engine,
     collector,

@@ -34,7 +34,13 @@ const statsQuery = z.object({
     .refine((s) => !Number.isNaN(Date.parse(s)), { message: 'expected an ISO 8601 time' })
     .optional(),
   limit: z.coerce.number().int().min(1).max(100_000).optional(),
+  /** A chart's time span: the last hour, day or week, averaged into at most CHART_POINTS. */
+  range: z.enum(['hour', 'day', 'week']).optional(),
 })
+
+const RANGE_MS = { hour: 3_600_000, day: 86_400_000, week: 7 * 86_400_000 }
+/** Points in a ranged answer: about one per pixel of the chart. */
+export const CHART_POINTS = 720
 
 /**
  * Stream read endpoints, the stop command and the peer list through the collector.
@@ -64,10 +70,13 @@ export function createStreamRoutes(deps: StreamRoutesDeps): Hono {
     const id = c.req.param('id')
     mustGet(id)
     const q = validate(statsQuery, c.req.query(), 'invalid query')
-    return c.json(
-      deps.store.history(id, { since: q.since ? new Date(q.since) : undefined, limit: q.limit }) ??
-        [],
-    )
+    let since = q.since ? new Date(q.since) : undefined
+    if (q.range) {
+      const from = new Date(Date.now() - RANGE_MS[q.range])
+      if (!since || since < from) since = from
+    }
+    const maxPoints = q.range ? CHART_POINTS : undefined
+    return c.json(deps.store.history(id, { since, limit: q.limit, maxPoints }) ?? [])
   })
 
   app.delete('/streams/:id', async (c) => {

@@ -38,6 +38,8 @@ export interface HistoryFilter {
   since?: Date
   /** Newest `limit` snapshots. */
   limit?: number
+  /** Chart-sized answer: the history database averages into at most this many points. */
+  maxPoints?: number
 }
 
 /** Thrown when every slot holds an active stream; the API answers 503. */
@@ -54,7 +56,7 @@ export interface StreamStore {
    * same stream: its session fields are refreshed, its history and started_at kept. Otherwise
    * (ended, or another key under that id) it is replaced by a fresh stream.
    */
-  start(input: NewStream): StreamState
+  start(input: NewStream, opts?: { startedAt?: string }): StreamState
   /** Ends an active stream; null when it is unknown or already ended (nothing changes). */
   end(id: string, reason: string | null): StreamState | null
   /** Latest-started active stream of an engine, for `stream_ended` with only container_id. */
@@ -87,7 +89,7 @@ interface StreamRecord {
 
 /**
  * In-memory registry of streams and their stat history, bounded in streams and snapshots.
- * History is memory-only, as in the original (a restart starts empty).
+ * Memory holds the live view; orchestrator/history/ keeps everything across restarts.
  *
  * @example
  * const store = createStreamStore({ historyMax: 720, maxStreams: 1000, endedRetentionMs: 3_600_000 })
@@ -121,7 +123,7 @@ export function createStreamStore(opts: StreamStoreOptions): StreamStore {
   }
 
   return {
-    start(input) {
+    start(input, startOpts = {}) {
       const existing = streams.get(input.id)
       if (existing && existing.ended_at === null && existing.base.key === input.key) {
         existing.base = {
@@ -144,7 +146,8 @@ export function createStreamStore(opts: StreamStoreOptions): StreamStore {
       if (!existing) makeRoom()
       const record: StreamRecord = {
         base: { ...input, labels: { ...input.labels } },
-        started_at: now().toISOString(),
+        // A stream watched again after a restart keeps the start time it had.
+        started_at: startOpts.startedAt ?? now().toISOString(),
         ended_at: null,
         end_reason: null,
         infohash: input.infohash,

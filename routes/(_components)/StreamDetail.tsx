@@ -106,6 +106,14 @@ export function StreamDetail(props: StreamDetailProps) {
   )
 }
 
+/** Spans the Stats tab can show; the server averages day and week into chart-sized answers. */
+const RANGES = [
+  { id: 'hour', label: 'Last hour' },
+  { id: 'day', label: 'Last day' },
+  { id: 'week', label: 'Last week' },
+] as const
+type Range = (typeof RANGES)[number]['id']
+
 function StatsPanel(props: {
   streamId: string
   initial: StatSnapshot[] | null
@@ -113,30 +121,53 @@ function StatsPanel(props: {
 }) {
   const history = useSignal<StatSnapshot[] | null>(props.initial)
   const problem = useSignal<string | null>(null)
-  usePoll(
-    async (signal) => {
-      try {
-        history.value = await apiGet<StatSnapshot[]>(
-          `/streams/${encodeURIComponent(props.streamId)}/stats`,
-          signal,
-        )
-        problem.value = null
-      } catch (err) {
-        if (!signal.aborted) problem.value = describeProblem(toProblem(err))
-      }
-    },
-    props.refreshMs,
-    [props.streamId],
-    { immediate: props.initial === null },
-  )
-  if (history.value === null) {
-    return problem.value ? (
-      <StateMessage kind="error" title="History unavailable">
-        {problem.value}
-      </StateMessage>
-    ) : (
-      <StateMessage kind="loading" title="Loading history…" />
-    )
+  const range = useSignal<Range>('hour')
+  const load = async (signal?: AbortSignal) => {
+    try {
+      history.value = await apiGet<StatSnapshot[]>(
+        `/streams/${encodeURIComponent(props.streamId)}/stats?range=${range.value}`,
+        signal,
+      )
+      problem.value = null
+    } catch (err) {
+      if (!signal?.aborted) problem.value = describeProblem(toProblem(err))
+    }
   }
-  return <HistoryChart history={history.value} />
+  usePoll(load, props.refreshMs, [props.streamId, range.value], {
+    immediate: props.initial === null,
+  })
+  const rangeId = domId('range', props.streamId)
+  return (
+    <div>
+      <div class="filter chart-range">
+        <label for={rangeId}>Range</label>
+        <select
+          id={rangeId}
+          value={range.value}
+          onChange={(e) => {
+            range.value = (e.currentTarget as HTMLSelectElement).value as Range
+            history.value = null
+            void load()
+          }}
+        >
+          {RANGES.map((r) => (
+            <option value={r.id} key={r.id}>
+              {r.label}
+            </option>
+          ))}
+        </select>
+      </div>
+      {history.value === null ? (
+        problem.value ? (
+          <StateMessage kind="error" title="History unavailable">
+            {problem.value}
+          </StateMessage>
+        ) : (
+          <StateMessage kind="loading" title="Loading history…" />
+        )
+      ) : (
+        <HistoryChart history={history.value} />
+      )}
+    </div>
+  )
 }

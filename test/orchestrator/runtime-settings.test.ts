@@ -5,6 +5,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { readdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { LOOP_DETECTION_DEFAULTS } from '../../orchestrator/loop-detection/settings.ts'
 import {
   createTempDir,
   spawnOrchestrator,
@@ -30,6 +31,7 @@ test('the environment gives the first values', async (t) => {
     PEER_COLLECTOR_ENABLED: true,
     PEER_COLLECTOR_URL: 'http://127.0.0.1:18080',
     CACHE_TTL_SECONDS: 45,
+    ...LOOP_DETECTION_DEFAULTS,
   })
 })
 
@@ -60,6 +62,7 @@ test('PATCH validates its JSON body and names the bad fields', async (t) => {
     PEER_COLLECTOR_ENABLED: false,
     PEER_COLLECTOR_URL: null,
     CACHE_TTL_SECONDS: 30,
+    ...LOOP_DETECTION_DEFAULTS,
   })
 })
 
@@ -75,16 +78,22 @@ test('PATCH changes only what it names and writes the file atomically', async (t
     PEER_COLLECTOR_ENABLED: true,
     PEER_COLLECTOR_URL: 'https://collector.test:8443',
     CACHE_TTL_SECONDS: 30,
+    ...LOOP_DETECTION_DEFAULTS,
   })
   const res2 = await patch(orch.url, { CACHE_TTL_SECONDS: 5, PEER_COLLECTOR_URL: null })
   assert.deepEqual(await res2.json(), {
     PEER_COLLECTOR_ENABLED: true,
     PEER_COLLECTOR_URL: null,
     CACHE_TTL_SECONDS: 5,
+    ...LOOP_DETECTION_DEFAULTS,
   })
   const onDisk = JSON.parse(await readFile(join(orch.dataDir, 'runtime-settings.json'), 'utf8'))
   assert.equal(onDisk.settings.CACHE_TTL_SECONDS, 5)
-  assert.deepEqual(await readdir(orch.dataDir), ['runtime-settings.json'], 'no temp file left')
+  assert.deepEqual(
+    settingsFiles(await readdir(orch.dataDir)),
+    ['runtime-settings.json'],
+    'no temp file left',
+  )
 })
 
 test('a half-written temp file from a crash never loses the previous values', async (t) => {
@@ -105,9 +114,10 @@ test('a half-written temp file from a crash never loses the previous values', as
     PEER_COLLECTOR_ENABLED: true,
     PEER_COLLECTOR_URL: null,
     CACHE_TTL_SECONDS: 12,
+    ...LOOP_DETECTION_DEFAULTS,
   })
   assert.deepEqual(
-    await readdir(data.dir),
+    settingsFiles(await readdir(data.dir)),
     ['runtime-settings.json'],
     'the torn file was cleaned up',
   )
@@ -137,5 +147,11 @@ test('PATCH then restart the orchestrator process: the values are still there', 
     PEER_COLLECTOR_ENABLED: true,
     PEER_COLLECTOR_URL: 'http://127.0.0.1:9',
     CACHE_TTL_SECONDS: 7,
+    ...LOOP_DETECTION_DEFAULTS,
   })
 })
+
+/** The runtime settings' own files; the history database shares DATA_DIR. */
+function settingsFiles(names: string[]): string[] {
+  return names.filter((n) => n.startsWith('runtime-settings'))
+}
