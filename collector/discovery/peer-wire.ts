@@ -23,6 +23,7 @@ import { LRUCache } from 'lru-cache'
 import PQueue from 'p-queue'
 import utPex, { type UtPex } from 'ut_pex'
 import type { Logger } from '../../lib/log.ts'
+import type { PeerView } from '../types.ts'
 import { classifyAddress } from '../../lib/ip.ts'
 import {
   handshakePeer,
@@ -262,4 +263,35 @@ export function createPeerWire(opts: PeerWireOptions): PeerWire {
       await queue.onIdle()
     },
   }
+}
+
+/**
+ * What the wire knows now laid over `peers` (from a snapshot or a cache): reachable, connected,
+ * client. Live peers first, untried ones next, dead ones last, each group in the order given.
+ *
+ * @example
+ * const { peers, reachable_count } = overlayWireState(wire, infohash, answer.peers)
+ */
+export function overlayWireState(
+  wire: PeerWire,
+  infohash: string,
+  peers: PeerView[],
+): { peers: PeerView[]; reachable_count: number } {
+  const rank = (p: PeerView) => (p.reachable === true ? 0 : p.reachable === false ? 2 : 1)
+  const out = peers.map((p) => {
+    const state = wire.state(infohash, p.ip, p.port)
+    if (!state) return p
+    const view: PeerView = { ...p, ...state }
+    // A dead peer says nothing about its client; never show a leftover one.
+    if (state.reachable === false) {
+      delete view.client
+      delete view.client_version
+      delete view.progress
+      delete view.connected
+    }
+    return view
+  })
+  // Array sort is stable: within a rank the incoming order (most recently seen first) stays.
+  out.sort((a, b) => rank(a) - rank(b))
+  return { peers: out, reachable_count: out.filter((p) => p.reachable === true).length }
 }

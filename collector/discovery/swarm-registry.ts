@@ -19,14 +19,16 @@ import { randomBytes, randomInt } from 'node:crypto'
 import { networkInterfaces } from 'node:os'
 import PQueue from 'p-queue'
 import { HttpError } from '../../lib/http-error.ts'
-import { MAX_STREAM_TRACKERS, type StreamTracker } from './stream-trackers.ts'
 import { classifyAddress, normalizeAddress } from '../../lib/ip.ts'
 import type { Logger } from '../../lib/log.ts'
 import type { PeerSource, PeerView, SourceCounts, SwarmPeer, TrackerState } from '../types.ts'
 import type { DhtNode } from './dht-node.ts'
-import type { PeerWire } from './peer-wire.ts'
+import { overlayWireState, type PeerWire } from './peer-wire.ts'
+import { MAX_STREAM_TRACKERS, type StreamTracker } from './stream-trackers.ts'
+import { createPeerBook, type PeerBook } from './swarm-peers.ts'
 import {
   createTrackerSession,
+  trackerState,
   type TrackerCounts,
   type TrackerSession,
   type TrackerStatus,
@@ -94,7 +96,7 @@ export interface SwarmRegistry {
 
 interface TrackedSwarm {
   infohash: string
-  peers: Map<string, SwarmPeer>
+  peers: PeerBook
   trackers: TrackerSession
   /** The magnet's own trackers, by the URL the magnet gave; at most MAX_STREAM_TRACKERS. */
   streamTrackers: Map<string, TrackerSession>
@@ -120,8 +122,6 @@ const RETRY_AFTER_SECONDS = 1
 // 100 ms catches a source's burst; what trickles in later (the walk's slow tail, PEX, handshakes)
 // is on the next answer. Longer would only delay the answer a user waits for.
 export const FIRST_ANSWER_QUIET_MS = 100
-// Announce URLs a peer lists at most (the contract's bound).
-const MAX_TRACKERS_PER_PEER = 32
 
 export function createSwarmRegistry(opts: SwarmRegistryOptions): SwarmRegistry {
   const swarms = new Map<string, TrackedSwarm>()
@@ -168,42 +168,10 @@ export function createSwarmRegistry(opts: SwarmRegistryOptions): SwarmRegistry {
     if (closed || swarms.get(swarm.infohash) !== swarm) return
     const ip = admit(rawIp)
     if (!ip || !(port > 0 && port < 65536) || isSelf(ip, port, source)) return
-    const key = peerKey(ip, port)
-    const now = new Date().toISOString()
-    let peer = swarm.peers.get(key)
-    let news = false
-    if (peer) {
-      swarm.peers.delete(key) // re-insert: the map stays in least-recently-seen order
-      peer.last_seen = now
-      if (!peer.sources.includes(source)) {
-        peer.sources.push(source)
-        news = true
-      }
-    } else {
-      peer = { ip, port, sources: [source], first_seen: now, last_seen: now }
-      news = true
-    }
-    if (tracker) {
-      const list = (peer.trackers ??= [])
-      if (!list.includes(tracker) && list.length < MAX_TRACKERS_PER_PEER) list.push(tracker)
-    }
-    swarm.peers.set(key, peer)
-    if (swarm.peers.size > opts.maxPeersPerSwarm) {
-      const oldest = swarm.peers.keys().next().value
-      if (oldest !== undefined) swarm.peers.delete(oldest)
-    }
+    const { peer, news } = swarm.peers.add(ip, port, source, tracker)
     if (!news) return
     opts.wire?.consider(swarm.infohash, [peer])
     for (const fn of swarm.listeners) fn()
-  }
-
-  /** Marks a peer seen now without a source having named it (a live wire connection). */
-  function touch(swarm: TrackedSwarm, key: string) {
-    const peer = swarm.peers.get(key)
-    if (!peer) return
-    swarm.peers.delete(key)
-    peer.last_seen = new Date().toISOString()
-    swarm.peers.set(key, peer)
   }
 
   function startRound(swarm: TrackedSwarm): Promise<void> {
@@ -266,7 +234,7 @@ export function createSwarmRegistry(opts: SwarmRegistryOptions): SwarmRegistry {
     while (swarms.size >= opts.maxSwarms) dropLeastRecentlyAsked()
     const swarm: TrackedSwarm = {
       infohash,
-      peers: new Map(),
+      peers: createPeerBook({ maxPeers: opts.maxPeersPerSwarm }),
       trackers: undefined as unknown as TrackerSession,
       streamTrackers: new Map(),
       listeners: new Set(),
@@ -350,13 +318,10 @@ export function createSwarmRegistry(opts: SwarmRegistryOptions): SwarmRegistry {
     for (const swarm of [...swarms.values()]) {
       // A peer we hold a connection to is in the swarm whatever the sources say.
       if (opts.wire)
-        for (const [key, peer] of [...swarm.peers])
-          if (opts.wire.state(swarm.infohash, peer.ip, peer.port)?.connected) touch(swarm, key)
-      // Least recently seen first (see addPeer), so expired peers sit at the front.
-      for (const [key, peer] of swarm.peers) {
-        if (peer.last_seen >= seenSince) break
-        swarm.peers.delete(key)
-      }
+        for (const peer of [...swarm.peers.values()])
+          if (opts.wire.state(swarm.infohash, peer.ip, peer.port)?.connected)
+            swarm.peers.touch(peer.ip, peer.port)
+      swarm.peers.expire(seenSince)
       if (now - swarm.lastAsked > opts.idleMs) drop(swarm, 'idle')
       else {
         if (swarm.settledOnce && !swarm.round && now - swarm.lastRoundStarted >= opts.refreshMs)
@@ -368,9 +333,7 @@ export function createSwarmRegistry(opts: SwarmRegistryOptions): SwarmRegistry {
   }
 
   function snapshot(swarm: TrackedSwarm): SwarmSnapshot {
-    const peers = [...swarm.peers.values()].reverse() // most recently seen first
-    const sources = { dht: 0, tracker: 0, stream_tracker: 0, pex: 0 }
-    for (const p of peers) for (const s of p.sources) sources[s]++
+    const peers = swarm.peers.list()
     let counts: TrackerCounts | null = null
     for (const t of [swarm.trackers, ...swarm.streamTrackers.values()]) {
       const c = t.counts()
@@ -392,14 +355,10 @@ export function createSwarmRegistry(opts: SwarmRegistryOptions): SwarmRegistry {
     }
     return {
       infohash: swarm.infohash,
-      peers: peers.map((p) => ({
-        ...p,
-        sources: [...p.sources],
-        ...(p.trackers ? { trackers: [...p.trackers] } : {}),
-      })),
+      peers,
       seeders: counts?.seeders ?? null,
       leechers: counts?.leechers ?? null,
-      sources,
+      sources: swarm.peers.counts(),
       trackers,
       discovering: !swarm.settledOnce,
       error,
@@ -446,29 +405,8 @@ export function createSwarmRegistry(opts: SwarmRegistryOptions): SwarmRegistry {
       return snapshot(swarm)
     },
 
-    decorate(infohash, peers) {
-      const wire = opts.wire
-      if (!wire) return { peers, reachable_count: 0 }
-      let reachable = 0
-      const rank = (p: PeerView) => (p.reachable === true ? 0 : p.reachable === false ? 2 : 1)
-      const out = peers.map((p) => {
-        const state = wire.state(infohash, p.ip, p.port)
-        if (!state) return p
-        const view: PeerView = { ...p, ...state }
-        // A dead peer says nothing about its client; never show a leftover one.
-        if (state.reachable === false) {
-          delete view.client
-          delete view.client_version
-          delete view.progress
-          delete view.connected
-        }
-        return view
-      })
-      for (const p of out) if (p.reachable === true) reachable++
-      // Stable: within each rank the incoming order (most recently seen first) stays.
-      out.sort((a, b) => rank(a) - rank(b))
-      return { peers: out, reachable_count: reachable }
-    },
+    decorate: (infohash, peers) =>
+      opts.wire ? overlayWireState(opts.wire, infohash, peers) : { peers, reachable_count: 0 },
 
     addPexPeer(infohash, ip, port) {
       const swarm = swarms.get(infohash)
@@ -512,25 +450,6 @@ export function createSwarmRegistry(opts: SwarmRegistryOptions): SwarmRegistry {
     },
   }
 }
-
-function trackerState(
-  t: TrackerStatus | undefined,
-  origin: 'configured' | 'stream',
-  url: string,
-): TrackerState {
-  const out: TrackerState = {
-    url: url.slice(0, 512),
-    origin,
-    status: !t || t.ok === null ? 'pending' : t.ok ? 'ok' : 'error',
-  }
-  if (t?.ok === false && t.error) out.reason = t.error.slice(0, 512)
-  if (t?.seeders !== undefined) out.seeders = t.seeders
-  if (t?.leechers !== undefined) out.leechers = t.leechers
-  return out
-}
-
-const peerKey = (ip: string, port: number) =>
-  ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`
 
 function localAddresses(): Set<string> {
   const out = new Set<string>(['127.0.0.1', '::1'])

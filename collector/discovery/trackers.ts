@@ -11,6 +11,7 @@
  */
 import Client from 'bittorrent-tracker/client'
 import type { Logger } from '../../lib/log.ts'
+import type { TrackerState } from '../types.ts'
 
 export interface TrackerPeer {
   ip: string
@@ -193,6 +194,23 @@ export function createTrackerSession(opts: TrackerSessionOptions): TrackerSessio
       return stopping
     },
   }
+}
+
+/** A tracker's status as the answer shows it; `url` is the one the user gave (not a pinned one). */
+export function trackerState(
+  t: TrackerStatus | undefined,
+  origin: 'configured' | 'stream',
+  url: string,
+): TrackerState {
+  const out: TrackerState = {
+    url: url.slice(0, 512),
+    origin,
+    status: !t || t.ok === null ? 'pending' : t.ok ? 'ok' : 'error',
+  }
+  if (t?.ok === false && t.error) out.reason = t.error.slice(0, 512)
+  if (t?.seeders !== undefined) out.seeders = t.seeders
+  if (t?.leechers !== undefined) out.leechers = t.leechers
+  return out
 }
 
 function counts(data: { complete?: number; incomplete?: number }): Partial<TrackerStatus> {
