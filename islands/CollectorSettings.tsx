@@ -1,7 +1,8 @@
 /**
- * Peer Collector tab: the enable switch, the collector URL (disabled while off), Test
- * Connection (`POST /peer-collector/health`, shows the collector's health or why it failed)
- * and Save Settings (`PATCH /config/runtime`, which persists across restarts).
+ * Peer Collector tab: the enable switch, the collector URL or URLs (comma-separated, one
+ * collector per VPN; disabled while off), Test Connection (`POST /peer-collector/health` for
+ * each URL at once, showing each collector's health or why it failed) and Save Settings
+ * (`PATCH /config/runtime`, which persists across restarts).
  */
 import { useSignal } from '@preact/signals'
 import { Fragment } from 'preact'
@@ -14,28 +15,42 @@ export interface CollectorSettingsProps {
 }
 
 export const SUGGESTED_URL = 'http://gluetun:8080'
+/** As many collectors as the orchestrator accepts in PEER_COLLECTOR_URL. */
+const MAX_COLLECTORS = 8
 
 type Health = Record<string, unknown>
 type Message = { ok: boolean; text: string; health?: Health }
+/** Test Connection's outcome: one message per URL tested, in the order given. */
+type TestResult = { url: string; message: Message }[]
+
+/** The URLs of a comma-separated list, as the orchestrator splits them. */
+function splitUrls(list: string): string[] {
+  return list
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+}
+
+/** A saved list as the field shows it: one URL as it is, several separated by ", ". */
+function showUrls(list: string): string {
+  return splitUrls(list).join(', ')
+}
 
 export default function CollectorSettings(props: CollectorSettingsProps) {
   const enabled = useSignal(props.enabled)
-  const url = useSignal(props.url ?? SUGGESTED_URL)
+  const url = useSignal(props.url ? showUrls(props.url) : SUGGESTED_URL)
   const testing = useSignal(false)
   const saving = useSignal(false)
-  const test = useSignal<Message | null>(null)
+  const test = useSignal<TestResult | null>(null)
   const save = useSignal<Message | null>(null)
 
+  // Every collector at once: one that hangs must not hold the others' results.
   const runTest = async () => {
     testing.value = true
     test.value = null
     try {
-      const health = await apiCall<Health>('POST', '/peer-collector/health', {
-        collector_url: url.value.trim(),
-      })
-      test.value = { ok: true, text: 'Connected. The collector answered:', health }
-    } catch (err) {
-      test.value = { ok: false, text: `Connection failed. ${describeProblem(toProblem(err))}` }
+      const urls = splitUrls(url.value).slice(0, MAX_COLLECTORS)
+      test.value = await Promise.all(urls.map(async (u) => ({ url: u, message: await testOne(u) })))
     } finally {
       testing.value = false
     }
@@ -49,7 +64,7 @@ export default function CollectorSettings(props: CollectorSettingsProps) {
       if (url.value.trim()) body.PEER_COLLECTOR_URL = url.value.trim()
       const s = await apiCall<RuntimeSettings>('PATCH', '/config/runtime', body)
       enabled.value = s.PEER_COLLECTOR_ENABLED
-      url.value = s.PEER_COLLECTOR_URL ?? url.value
+      url.value = s.PEER_COLLECTOR_URL ? showUrls(s.PEER_COLLECTOR_URL) : url.value
       save.value = {
         ok: true,
         text: s.PEER_COLLECTOR_ENABLED
@@ -92,7 +107,7 @@ export default function CollectorSettings(props: CollectorSettingsProps) {
         <input
           id="collector-url"
           name="PEER_COLLECTOR_URL"
-          type="url"
+          type="text"
           inputMode="url"
           spellcheck={false}
           placeholder={SUGGESTED_URL}
@@ -107,7 +122,8 @@ export default function CollectorSettings(props: CollectorSettingsProps) {
         />
         <p class="hint" id="collector-url-hint">
           Where the orchestrator reaches the collector, usually <code>{SUGGESTED_URL}</code> when it
-          runs in Gluetun's network.
+          runs in Gluetun's network. With one collector per VPN, list them separated by commas (at
+          most {MAX_COLLECTORS}); each is asked and their peers are merged.
         </p>
       </div>
       <div class="actions">
@@ -123,9 +139,48 @@ export default function CollectorSettings(props: CollectorSettingsProps) {
           {saving.value ? 'Saving…' : 'Save Settings'}
         </button>
       </div>
-      {test.value && <Result id="collector-test-result" message={test.value} />}
+      {test.value && <TestResults results={test.value} />}
       {save.value && <Result id="collector-save-result" message={save.value} />}
     </form>
+  )
+}
+
+async function testOne(collectorUrl: string): Promise<Message> {
+  try {
+    const health = await apiCall<Health>('POST', '/peer-collector/health', {
+      collector_url: collectorUrl,
+    })
+    return { ok: true, text: 'Connected. The collector answered:', health }
+  } catch (err) {
+    return { ok: false, text: `Connection failed. ${describeProblem(toProblem(err))}` }
+  }
+}
+
+/** One URL: its message alone, as before; several: a summary, then one message per URL. */
+function TestResults({ results }: { results: TestResult }) {
+  if (results.length === 1)
+    return <Result id="collector-test-result" message={results[0]!.message} />
+  const connected = results.filter((r) => r.message.ok).length
+  const ok = connected === results.length
+  return (
+    <div
+      id="collector-test-result"
+      class={`message ${ok ? 'message-ok' : 'message-bad'}`}
+      role={ok ? 'status' : 'alert'}
+      data-ok={ok ? 'true' : 'false'}
+    >
+      <div>
+        {connected} of {results.length} collectors connected.
+        <ul class="collector-results">
+          {results.map((r) => (
+            <li key={r.url} data-collector-url={r.url} data-ok={r.message.ok ? 'true' : 'false'}>
+              <strong>{r.url}</strong>: {r.message.text}
+              {r.message.health && <HealthSummary health={r.message.health} />}
+            </li>
+          ))}
+        </ul>
+      </div>
+    </div>
   )
 }
 

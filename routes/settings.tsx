@@ -92,7 +92,13 @@ export default function SettingsPage({ data }: PageProps<SettingsData>) {
                 </li>
                 <li>
                   It finds peers through the BitTorrent DHT and trackers and keeps tracking a swarm
-                  for a while, so later looks are fuller and instant.
+                  for a while, so later looks are fuller and instant. A stream whose magnet or start
+                  event names its own trackers is looked up on those too.
+                </li>
+                <li>
+                  With one collector per VPN, list every URL: each is asked at once, their peers are
+                  merged by address (each peer says which collector saw it), and the list stays
+                  available while one of them is down.
                 </li>
                 <li>
                   Peer lists are cached for {settings.CACHE_TTL_SECONDS} s (General → Peer list
