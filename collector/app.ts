@@ -37,6 +37,8 @@ export interface CollectorAppDeps {
 }
 
 const startedAt = Date.now()
+/** Trackers listed in one answer at most (lib/contract/peers.ts allows 64). */
+const MAX_ANSWER_TRACKERS = 64
 
 export function createCollectorApp(deps: CollectorAppDeps) {
   const { registry, config, log, cache, enricher } = deps
@@ -127,6 +129,8 @@ export function createCollectorApp(deps: CollectorAppDeps) {
     const sources = { stream_tracker: 0, pex: 0, ...found.sources }
     const trackers = [...(found.trackers ?? [])]
     for (const r of stream.rejected) if (!trackers.some((t) => t.url === r.url)) trackers.push(r)
+    // The shared contract bounds the list; a long TRACKERS setting must not break an answer.
+    trackers.splice(MAX_ANSWER_TRACKERS)
     return c.json({
       ...found,
       acestream_id: raw,

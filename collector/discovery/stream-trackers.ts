@@ -35,6 +35,8 @@ export interface AdmitOptions {
 
 /** Trackers taken from one magnet; real AceStream magnets carry one to a few. */
 export const MAX_STREAM_TRACKERS = 16
+/** Unused magnet trackers listed in an answer at most. */
+const MAX_REPORTED_REJECTS = 16
 /** A resolver that has not answered by then counts as a failure; the request must not hang. */
 const RESOLVE_TIMEOUT_MS = 2000
 /** Resolved names are kept this long, so a magnet asked every few seconds is not resolved each time. */
@@ -71,8 +73,11 @@ export async function admitStreamTrackers(
   const rejected: TrackerState[] = []
   const resolve = opts.resolve ?? systemResolve
   const seen = new Set<string>()
-  const reject = (url: string, status: 'refused' | 'ignored', reason: string) =>
-    rejected.push({ url: url.slice(0, 512), origin: 'stream', status, reason })
+  // A magnet may list hundreds; the answer reports the first few it did not use.
+  const reject = (url: string, status: 'refused' | 'ignored', reason: string) => {
+    if (rejected.length < MAX_REPORTED_REJECTS)
+      rejected.push({ url: url.slice(0, 512), origin: 'stream', status, reason })
+  }
 
   const checks: Array<Promise<void>> = []
   for (const raw of urls) {

@@ -7,6 +7,7 @@ import { after, before, test } from 'node:test'
 import { createPeerEnricher } from '../../collector/enrich/create-enricher.ts'
 import { ENRICH_SETTINGS } from '../../collector/enrich/settings.ts'
 import type { PeersAnswer, PeerView } from '../../collector/types.ts'
+import { parsePeersAnswer } from '../../lib/contract/peers.ts'
 import { loadSettings } from '../../lib/settings.ts'
 import { serveBtPeer } from '../helpers/bt-peer.ts'
 import { startCollector, type InProcessCollector } from '../helpers/collector-process.ts'
@@ -158,6 +159,20 @@ test('a stream tracker on a private address is refused without ALLOW_PRIVATE_TRA
   for (const p of field.byKind('stream')) assert.equal(find(body, p), undefined)
   await ask(c, magnet)
   assert.equal(contacted, 0, 'the refused tracker never heard from the collector')
+})
+
+test('an answer for a magnet with many trackers still fits the shared peers contract', async (t) => {
+  const c = await collectorFor(t)
+  const many = Array.from(
+    { length: 80 },
+    (_, i) => `&tr=${encodeURIComponent(`wss://127.0.0.1:${i + 1}/a`)}`,
+  )
+  const { body } = await ask(c, field.magnet + many.join(''), '?wait=2000')
+  const parsed = parsePeersAnswer(body) // what the orchestrator does with every answer
+  assert.equal(parsed.peer_count, body.peers.length)
+  assert.ok(body.peers.length > 0)
+  assert.ok((body.trackers?.length ?? 0) <= 64)
+  assert.ok(body.trackers?.some((x) => x.status === 'ignored'))
 })
 
 test('PEX peers age out like others once nobody mentions them', async (t) => {
