@@ -47,7 +47,7 @@ export interface Expectations {
   /** Collector service name -> the Gluetun service whose network it must share (or null). */
   collectors: Record<string, string | null>
   orchestrator: string
-  /** Where the orchestrator must point PEER_COLLECTOR_URL by default. */
+  /** Where the orchestrator must point PEER_COLLECTOR_URL by default (comma-separated list). */
   collectorUrl: string
   /** Every setting each service reads, from the settings specs. */
   collectorSettings: string[]
@@ -118,12 +118,14 @@ export function checkCompose(config: ComposeConfig, want: Expectations): string[
       if (!want.orchestratorSettings.includes(k))
         problems.push(`${want.orchestrator}: ${k} is not a setting`)
     }
-    // The URL's host must be a service the orchestrator can resolve: the VPN container (whose
-    // namespace the collector shares) or the collector itself.
-    const host = new URL(String(env.PEER_COLLECTOR_URL ?? 'http://invalid')).hostname
-    const reachable = Object.entries(want.collectors).some(([c, g]) => (g ?? c) === host)
-    if (!reachable)
-      problems.push(`${want.orchestrator}: PEER_COLLECTOR_URL host ${host} runs no collector`)
+    // Each URL's host must be a service the orchestrator can resolve: the VPN container (whose
+    // namespace the collector shares) or the collector itself. The value may list several.
+    for (const url of String(env.PEER_COLLECTOR_URL ?? 'http://invalid').split(',')) {
+      const host = new URL(url.trim()).hostname
+      const reachable = Object.entries(want.collectors).some(([c, g]) => (g ?? c) === host)
+      if (!reachable)
+        problems.push(`${want.orchestrator}: PEER_COLLECTOR_URL host ${host} runs no collector`)
+    }
   }
   return problems
 }

@@ -36,7 +36,8 @@ const FILES: Record<string, Expectations> = {
   'docker-compose.gluetun-redundant.yml': {
     ...base,
     collectors: { 'peer-collector-1': 'gluetun', 'peer-collector-2': 'gluetun-2' },
-    collectorUrl: 'http://gluetun:8080',
+    // Both collectors: the orchestrator asks each and merges their answers.
+    collectorUrl: 'http://gluetun:8080,http://gluetun-2:8080',
   },
 }
 
@@ -203,6 +204,20 @@ const MUTATIONS: Array<[file: string, what: string, from: RegExp, to: string, sa
     /orchestrator: no health check/,
   ],
   ['docker-compose.yml', 'orchestrator setting dropped', /^ *API_KEY: .*\n/m, '', /API_KEY/],
+  [
+    'docker-compose.gluetun-redundant.yml',
+    'second collector not asked',
+    /,http:\/\/gluetun-2:8080}/,
+    '}',
+    /PEER_COLLECTOR_URL should be/,
+  ],
+  [
+    'docker-compose.gluetun-redundant.yml',
+    'second URL names no collector',
+    /,http:\/\/gluetun-2:8080}/,
+    ',http://gluetun-3:8080}',
+    /PEER_COLLECTOR_URL host gluetun-3 runs no collector/,
+  ],
 ]
 
 for (const [file, what, from, to, says] of MUTATIONS) {
