@@ -22,6 +22,9 @@ export interface PeersPanelProps {
   onCount?: (n: number | null) => void
 }
 
+/** How each collector fared, in answers merged from several (one per VPN). */
+type CollectorStatus = { url: string; ok: boolean; error?: string }
+
 type FilterKey = 'country' | 'isp' | 'client'
 const FILTERS: { key: FilterKey; label: string }[] = [
   { key: 'country', label: 'Country' },
@@ -129,6 +132,7 @@ export function PeersPanel({ streamId, initial, refreshMs, now, onCount }: Peers
           {loading.value ? ' · refreshing…' : ''}
         </p>
       </div>
+      <CollectorsDown collectors={(answer as { collectors?: CollectorStatus[] }).collectors} />
       <CountryBreakdown peers={answer.peers} />
       {shown.length > 0 ? (
         <PeerTable peers={shown} caption={`Peers of stream ${streamId}`} />
@@ -137,6 +141,19 @@ export function PeersPanel({ streamId, initial, refreshMs, now, onCount }: Peers
       )}
       <GeoAttribution />
     </div>
+  )
+}
+
+/** With several collectors, which did not answer: the list is the others' view only. */
+function CollectorsDown({ collectors }: { collectors: CollectorStatus[] | undefined }) {
+  const down = collectors?.filter((c) => !c.ok) ?? []
+  if (!collectors || down.length === 0) return null
+  return (
+    <p class="hint" data-collectors-down={down.length}>
+      {down.length} of {collectors.length} collectors did not answer (
+      {down.map((c) => `${c.url}: ${c.error ?? 'failed'}`).join('; ')}); these are the peers the
+      others found.
+    </p>
   )
 }
 

@@ -131,6 +131,12 @@ test('two collectors and a dead one: peers merged by ip:port, each naming its co
     'only the collector that answered',
   )
 
+  // The Peers tab says which collector is missing from the list.
+  const page = await (await orch.app.request('/panel/streams?peers=ch')).text()
+  assert.match(page, /data-collectors-down="2"/)
+  assert.match(page, /2 of 3 collectors did not answer/)
+  assert.ok(page.includes(`${b.url}: peer collector unavailable`))
+
   // None left: the same 503 a single collector gives, with each collector's reason.
   await a.close()
   const res = await orch.app.request('/streams/ch/peers')
