@@ -211,3 +211,55 @@ test('PEER_COLLECTOR_URL in the environment takes a list; a bad item stops the s
       !/hunter2/.test(err.message),
   )
 })
+
+test('a collector that hangs holds the merged answer only a few seconds past the first answer', async (t) => {
+  const swarm = await createLocalSwarm({ peers: 2, mode: 'tracker' })
+  t.after(() => swarm.close())
+  const up = await startCollector({ swarm, trackers: 'udp', dht: false })
+  t.after(() => up.close())
+  // Accepts connections and never answers, like a collector whose VPN is half up.
+  const held = new Set<import('node:net').Socket>()
+  const hanging = createServer((s) => void held.add(s))
+  await new Promise<void>((r) => hanging.listen(0, '127.0.0.1', () => r()))
+  t.after(() => {
+    for (const s of held) s.destroy()
+    hanging.close()
+  })
+  const hangingUrl = `http://127.0.0.1:${(hanging.address() as AddressInfo).port}`
+  const orch = await startTestOrchestrator({
+    PEER_COLLECTOR_ENABLED: 'true',
+    PEER_COLLECTOR_URL: `${hangingUrl},${up.url}`,
+    COLLECTOR_TIMEOUT_S: '60',
+  })
+  t.after(() => orch.close())
+  await orch.app.request('/events/stream_started', {
+    method: 'POST',
+    headers: JSON_HEADERS,
+    body: JSON.stringify({
+      engine: { host: '127.0.0.1', port: 9 },
+      stream: { key_type: 'infohash', key: swarm.infohash },
+      session: {
+        playback_session_id: 'p',
+        stat_url: '/ace/stat/x/y',
+        command_url: '/ace/cmd/x/y',
+        is_live: 1,
+      },
+      labels: { stream_id: 'h' },
+    }),
+  })
+  const t0 = Date.now()
+  const res = await orch.app.request('/streams/h/peers')
+  const elapsed = Date.now() - t0
+  const body = (await res.json()) as any
+  assert.equal(res.status, 200, JSON.stringify(body))
+  assert.ok(elapsed < 15_000, `answered after ${elapsed} ms, not the 60 s timeout`)
+  assert.deepEqual(
+    body.collectors.map((c: any) => [c.url, c.ok, c.error]),
+    [
+      [hangingUrl, false, 'peer collector timed out'],
+      [up.url, true, undefined],
+    ],
+  )
+  assert.match(body.collectors[0].detail, /after another collector answered/)
+  for (const p of body.peers) assert.deepEqual(p.collectors, [up.url])
+})
