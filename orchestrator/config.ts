@@ -13,6 +13,7 @@ import {
 import { LOG_LEVELS } from '../lib/log.ts'
 import { METRICS_SETTINGS } from '../lib/metrics.ts'
 import { parseCollectorUrlList } from './collector-url.ts'
+import { ALERT_SETTINGS } from './alerts/settings.ts'
 import { HISTORY_SETTINGS } from './history/settings.ts'
 import { LOOP_DETECTION_SETTINGS } from './loop-detection/settings.ts'
 
@@ -102,6 +103,7 @@ export const ORCHESTRATOR_SETTINGS = defineSettings({
     parse: oneOf(LOG_LEVELS),
   },
   ...HISTORY_SETTINGS,
+  ...ALERT_SETTINGS,
   ...LOOP_DETECTION_SETTINGS,
   ...METRICS_SETTINGS,
 })

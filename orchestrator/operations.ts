@@ -11,6 +11,11 @@
  */
 import { Hono } from 'hono'
 import type { Logger } from '../lib/log.ts'
+import { createAlertCenter, type AlertCenter } from './alerts/alert-center.ts'
+import { createAlertRoutes } from './alerts/routes.ts'
+import { createSwarmSampler, type PeersLike, type SwarmSampler } from './alerts/swarm-sampler.ts'
+import { createWebhookSender } from './alerts/webhook.ts'
+import type { CollectorClient } from './collector-client.ts'
 import type { OrchestratorConfig } from './config.ts'
 import type { EngineClient } from './engine/engine-client.ts'
 import type { PollCycle } from './engine-poller.ts'
@@ -28,13 +33,23 @@ export interface OperationsDeps {
   store: StreamStore
   runtime: RuntimeSettingsStore
   engine: EngineClient
+  collector: Pick<CollectorClient, 'getHealth'>
   log: Logger
+}
+
+/** Anything that answers a Request in-process, such as the Hono app. */
+export interface InProcessApi {
+  request(path: string, init?: RequestInit): Response | Promise<Response>
 }
 
 export interface Operations {
   metrics: OrchestratorMetrics
   loops: LoopDetector
   history: HistoryStore
+  alerts: AlertCenter
+  sampler: SwarmSampler
+  /** The app the swarm sampler asks for peers (as GET /streams/{id}/peers answers). */
+  bindApi(api: InProcessApi): void
   /** The stream store as the API reads it: memory, then the history database. */
   streams: StreamStore
   routes: Hono
@@ -60,18 +75,74 @@ export async function createOperations(deps: OperationsDeps): Promise<Operations
   })
   restoreUnfinished(store, history, log)
   let loops: LoopDetector | undefined
+  let alerts: AlertCenter | undefined
   // The same view /health and /streams answer from, so the figures agree.
   const metrics = createOrchestratorMetrics({
     store: streams,
     loopingCount: () => loops?.loopingCount() ?? 0,
+    activeAlerts: () => alerts?.activeCounts() ?? {},
   })
+  const webhook = config.ALERT_WEBHOOK_URL
+    ? createWebhookSender({
+        url: config.ALERT_WEBHOOK_URL,
+        log: log.child('webhook'),
+        onOutcome: (o) => metrics.countWebhook(o),
+      })
+    : undefined
+  alerts = createAlertCenter({
+    history,
+    settings: config,
+    log: log.child('alerts'),
+    onEvent(event) {
+      if (event.state === 'firing') metrics.countAlert(event.kind)
+      webhook?.send({ source: 'acestream-orchestrator', event })
+    },
+  })
+  const alertCenter = alerts
   loops = createLoopDetector({
     store: streams,
     engine: deps.engine,
     settings: () => runtime.get(),
     log: log.child('loop-detection'),
     maxEntries: config.MAX_STREAMS,
-    onFlag: () => metrics.countLoopDetection(),
+    onFlag(e) {
+      metrics.countLoopDetection()
+      alertCenter.raise(
+        'looping',
+        e.stream_id,
+        `${e.stream_id}: live position stuck at ${clock(e.live_last)} for ${e.frozen_s} s`,
+        {
+          live_last: e.live_last,
+          frozen_since: e.frozen_since,
+        },
+      )
+    },
+    onResolve(e) {
+      alertCenter.resolve(
+        'looping',
+        e.stream_id,
+        `${e.stream_id}: ${e.state === 'ended' ? 'the stream ended' : 'no longer looping'}`,
+      )
+    },
+  })
+  let api: InProcessApi | undefined
+  const sampler = createSwarmSampler({
+    intervalMs: config.SWARM_SAMPLE_INTERVAL_S * 1000,
+    settings: () => runtime.get(),
+    collector: deps.collector,
+    activeStreams: () => store.list({ status: 'started' }),
+    async peersOf(id, signal) {
+      if (!api) return null
+      const res = await api.request(`/streams/${encodeURIComponent(id)}/peers`, {
+        headers: { accept: 'application/json' },
+        signal,
+      })
+      return res.ok ? ((await res.json()) as PeersLike) : null
+    },
+    history,
+    alerts: alertCenter,
+    metrics,
+    log: log.child('swarm-sampler'),
   })
   loops.restore(history.loadLooping())
   let savedLooping = JSON.stringify(loops.list())
@@ -88,15 +159,22 @@ export async function createOperations(deps: OperationsDeps): Promise<Operations
   const routes = new Hono()
   routes.get('/metrics', metrics.handler(config.METRICS_TOKEN))
   routes.route('/', createLoopingRoutes({ loops, settings: () => runtime.get() }))
+  routes.route('/', createAlertRoutes({ alerts: alertCenter, history }))
 
   return {
     metrics,
     loops,
     history,
+    alerts: alertCenter,
+    sampler,
+    bindApi(a) {
+      api = a
+    },
     streams,
     routes,
     afterPoll(cycle) {
       metrics.observePollCycle(cycle)
+      alertCenter.checkStreams(store.list({ status: 'started' }))
       const t0 = performance.now()
       try {
         history.recordCycle(store.list(), (id) => store.history(id, { limit: 1 })?.[0])
@@ -113,12 +191,15 @@ export async function createOperations(deps: OperationsDeps): Promise<Operations
     },
     start() {
       loops.start()
+      sampler.start()
       prune()
       pruneTimer = setInterval(prune, PRUNE_INTERVAL_MS)
       pruneTimer.unref()
     },
     async close() {
       loops.stop()
+      await sampler.stop()
+      await webhook?.close()
       clearInterval(pruneTimer)
       history.close()
     },
@@ -156,4 +237,10 @@ function restoreUnfinished(store: StreamStore, history: HistoryStore, log: Logge
   }
   if (unfinished.length)
     log.info('watching streams again after a restart', { count: unfinished.length })
+}
+
+/** A livepos Unix-seconds string as a UTC clock time, for alert messages. */
+function clock(unixSeconds: string): string {
+  const ms = Number(unixSeconds) * 1000
+  return Number.isFinite(ms) ? `${new Date(ms).toISOString().slice(11, 19)} UTC` : unixSeconds
 }

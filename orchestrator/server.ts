@@ -66,7 +66,7 @@ export async function startOrchestrator(
     peersTimeoutMs: config.COLLECTOR_TIMEOUT_S * 1000,
     healthTimeoutMs: config.COLLECTOR_HEALTH_TIMEOUT_S * 1000,
   })
-  const ops = await createOperations({ config, store, runtime, engine, log })
+  const ops = await createOperations({ config, store, runtime, engine, collector, log })
   const poller = createEnginePoller({
     // Through the history view, so a stream the poller ends is written at once.
     store: ops.streams,
@@ -87,6 +87,7 @@ export async function startOrchestrator(
   })
   // Mounted before the first request, behind the app's request and API key guards.
   app.route('/', ops.routes)
+  ops.bindApi(app)
 
   const server = await new Promise<Server>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, port: config.APP_PORT, hostname: config.APP_HOST }, () =>

@@ -3,10 +3,12 @@
  * URL (`?open=<id>`, `?peers=<id>`) are rendered open with their history or peer list, so the
  * page is complete without JavaScript; the island then keeps it fresh.
  */
+import AlertsBanner from '../islands/AlertsBanner.tsx'
 import StreamsTable, { type StreamsTableProps } from '../islands/StreamsTable.tsx'
 import { parseOpenRows } from '../orchestrator/panel/client/open-rows.ts'
 import {
   toStreamRow,
+  type ActiveAlert,
   type PeersResult,
   type StatSnapshot,
 } from '../orchestrator/panel/client/types.ts'
@@ -15,8 +17,15 @@ import type { Handler, PageProps } from '../orchestrator/panel/route.ts'
 
 export const title = 'Streams'
 
-export const handler: Handler<StreamsTableProps> = async ({ url, data, options, now }) => {
-  const [streams, settings] = await Promise.all([data.listStreams(), data.runtimeSettings()])
+/** `alerts` is null where the app has no alerting (then no banner island is shipped). */
+export type StreamsPageData = StreamsTableProps & { alerts: ActiveAlert[] | null }
+
+export const handler: Handler<StreamsPageData> = async ({ url, data, options, now }) => {
+  const [streams, settings, alerts] = await Promise.all([
+    data.listStreams(),
+    data.runtimeSettings(),
+    data.alerts?.() ?? null,
+  ])
   const known = new Set(streams.map((s) => s.id))
   const open = [...parseOpenRows(url.searchParams)].filter(([id]) => known.has(id))
   // Maps, not objects: ids are whatever the proxy posted, `__proto__` included.
@@ -41,10 +50,12 @@ export const handler: Handler<StreamsTableProps> = async ({ url, data, options, 
     now,
     refreshMs: options.refreshMs,
     peersRefreshMs: options.peersRefreshMs,
+    alerts,
   }
 }
 
-export default function StreamsPage({ data }: PageProps<StreamsTableProps>) {
+export default function StreamsPage({ data }: PageProps<StreamsPageData>) {
+  const { alerts, ...table } = data
   return (
     <>
       <div class="page-head">
@@ -58,7 +69,13 @@ export default function StreamsPage({ data }: PageProps<StreamsTableProps>) {
           </p>
         </div>
       </div>
-      <Island component={StreamsTable} props={data} />
+      {alerts && (
+        <Island
+          component={AlertsBanner}
+          props={{ alerts, now: table.now, refreshMs: table.refreshMs }}
+        />
+      )}
+      <Island component={StreamsTable} props={table} />
     </>
   )
 }

@@ -10,6 +10,7 @@ import { redactSettings } from '../routes/runtime-config.ts'
 import type { RuntimeSettingsStore } from '../runtime-settings.ts'
 import type { StreamStore } from '../streams/store.ts'
 import type {
+  ActiveAlert,
   LoopingStream,
   PeersResult,
   RuntimeSettings,
@@ -25,6 +26,8 @@ export interface PanelData {
   peers(id: string, signal?: AbortSignal): Promise<PeersResult>
   /** `GET /looping-streams`, in-process; absent where the app has no Loop Detection. */
   looping?(): Promise<LoopingStream[]>
+  /** `GET /alerts`, in-process; absent where the app has no alerts. */
+  alerts?(): Promise<ActiveAlert[]>
 }
 
 /** Anything that answers a Request in-process, such as a Hono app (`app.request`). */
@@ -45,6 +48,10 @@ export function createPanelData(opts: PanelDataOptions): PanelData {
     // The settings page is readable without a key: it shows what GET /config/runtime shows.
     runtimeSettings: async () => redactSettings(opts.runtime.get()),
     peers: (id, signal) => readPeers(opts.api, id, signal),
+    alerts: async () => {
+      const res = await opts.api.request('/alerts', { headers: { accept: 'application/json' } })
+      return res.ok ? ((await res.json()) as ActiveAlert[]) : []
+    },
     looping: async () => {
       const res = await opts.api.request('/looping-streams', {
         headers: { accept: 'application/json' },

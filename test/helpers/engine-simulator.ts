@@ -45,6 +45,8 @@ export interface SimulatedSession {
   level: { peers: number; down: number; up: number }
   /** Unix seconds the live edge stays at (a broadcast that stopped); null while it advances. */
   frozenLiveEdge: number | null
+  /** Report 0 peers and 0 speeds (a swarm with nobody left to download from). */
+  starved: boolean
 }
 
 /**
@@ -99,6 +101,8 @@ export interface EngineSimulator {
    * stay where they are, as when a broadcast stops and the engine replays its window.
    */
   freezeLivePosition(playbackSessionId: string, frozen: boolean): void
+  /** The session reports 0 peers and 0 speeds (true) or its usual figures again (false). */
+  setStarved(playbackSessionId: string, starved: boolean): void
   /** Total stat requests served (all sessions). */
   statRequests(): number
   close(): Promise<void>
@@ -158,6 +162,7 @@ export async function createEngineSimulator(
       uploaded: 0,
       level: sessionLevel(playbackSessionId),
       frozenLiveEdge: null,
+      starved: false,
     }
     sessions.set(s.playback_session_id, s)
     byToken.set(s.token, s)
@@ -197,9 +202,11 @@ export async function createEngineSimulator(
     const n = s.stat_requests++
     const now = s.frozenLiveEdge ?? Math.floor(Date.now() / 1000)
     const stats: SimulatedStats = {
-      peers: s.level.peers + ((n * 3) % 7),
-      speed_down: s.level.down + ((n * 37) % Math.max(40, Math.round(s.level.down / 4))),
-      speed_up: s.level.up + ((n * 11) % Math.max(10, Math.round(s.level.up / 3))),
+      peers: s.starved ? 0 : s.level.peers + ((n * 3) % 7),
+      speed_down: s.starved
+        ? 0
+        : s.level.down + ((n * 37) % Math.max(40, Math.round(s.level.down / 4))),
+      speed_up: s.starved ? 0 : s.level.up + ((n * 11) % Math.max(10, Math.round(s.level.up / 3))),
       downloaded: 0,
       uploaded: 0,
     }
@@ -303,6 +310,11 @@ export async function createEngineSimulator(
       const s = sessions.get(id)
       if (!s) throw new Error(`no simulated session ${id}`)
       s.frozenLiveEdge = frozen ? (s.frozenLiveEdge ?? Math.floor(Date.now() / 1000)) : null
+    },
+    setStarved(id, starved) {
+      const s = sessions.get(id)
+      if (!s) throw new Error(`no simulated session ${id}`)
+      s.starved = starved
     },
     statRequests: () => statRequests,
     async close() {

@@ -1,8 +1,8 @@
 // The Loop Detection tab end to end in Debian's chromium, against the orchestrator and the engine
 // simulator on loopback: a bad value is refused in the page, Save persists every setting (seen
 // after a reload and in GET /config/runtime) and takes effect without a restart, so a stream
-// whose engine freezes its live position shows up flagged in the tab, and Remove takes it off
-// the list. Waits on hydration markers and visible text.
+// whose engine freezes its live position shows up flagged in the tab and as an alert on the
+// Streams page, and Remove takes it off the list (and the alert off the page, by itself). Waits on hydration markers and visible text.
 import assert from 'node:assert/strict'
 import { mkdir } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
@@ -101,6 +101,14 @@ test('Loop Detection tab: settings round-trip, apply at once, and flagged stream
   assert.match(await row.innerText(), /looping/)
   await page.screenshot({ path: join(SHOTS, 'settings-loop-detection.png'), fullPage: true })
 
+  // The Streams page shows the looping alert, and keeps it current without a reload.
+  const streams = await browser.newPage()
+  await openHydrated(streams, `${orch.url}/panel/streams`)
+  const alert = streams.locator('#alerts [data-alert="looping"]')
+  await alert.waitFor()
+  assert.match(await alert.innerText(), /Looping[\s\S]*frozen-ch/)
+  await streams.screenshot({ path: join(SHOTS, 'streams-alerts.png'), fullPage: true })
+
   await row.getByRole('button', { name: 'Remove' }).click()
   await page.getByText('Removed frozen-ch.').waitFor()
   await row.waitFor({ state: 'detached' })
@@ -108,6 +116,8 @@ test('Loop Detection tab: settings round-trip, apply at once, and flagged stream
     streams: unknown[]
   }
   assert.deepEqual(list.streams, [])
+  await streams.locator('#alerts[data-alerts="0"]').waitFor({ state: 'attached', timeout: WAIT_MS })
+  await streams.close()
   await page.close()
   assert.deepEqual(browser.errors, [])
 })

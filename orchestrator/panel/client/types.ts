@@ -38,6 +38,9 @@ export interface ApiProblem {
 /** A peers tab's content: the answer, or the reason there is none. */
 export type PeersResult = { ok: true; value: StreamPeers } | { ok: false; problem: ApiProblem }
 
+/** One entry of `GET /alerts`. */
+export type { ActiveAlert } from '../../alerts/alert-center.ts'
+
 /** One entry of `GET /looping-streams`. */
 export type { LoopingStream } from '../../loop-detection/detector.ts'
 
