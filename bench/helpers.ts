@@ -1,4 +1,6 @@
 // Shared by the bench/*.bench.ts modules (bench/run.ts only runs files named *.bench.ts).
+import { spawn } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 
 /**
  * Middle value of `xs` (the upper one of an even count); NaN when there are none.
@@ -29,4 +31,41 @@ export async function medianWallTime(
     times.push(performance.now() - t0)
   }
   return median(times)
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+/** Resident set size of a process (bytes), from /proc; NaN when it cannot be read. */
+export function rssBytes(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
+  return m ? Number(m[1]) * 1024 : NaN
+}
+
+/**
+ * Highest RSS (bytes) of `pid` sampled every 100 ms for `ms`.
+ *
+ * @example
+ * const peak = await peakRss(child.pid!, 2000)
+ */
+export async function peakRss(pid: number, ms: number): Promise<number> {
+  let peak = 0
+  for (const end = Date.now() + ms; Date.now() < end; await sleep(100))
+    peak = Math.max(peak, rssBytes(pid))
+  return peak
+}
+
+/**
+ * RSS (bytes) of a bare Node process that only keeps itself alive: the floor any Node service
+ * starts from, measured on this machine in the same run as the figure it is compared with.
+ */
+export async function bareNodeRss(sampleMs = 1500): Promise<number> {
+  const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1 << 30)'], {
+    stdio: 'ignore',
+  })
+  try {
+    await sleep(500)
+    return await peakRss(child.pid!, sampleMs)
+  } finally {
+    child.kill('SIGKILL')
+  }
 }

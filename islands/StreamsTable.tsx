@@ -1,10 +1,12 @@
 /**
- * The streams table: one row per stream with the peer count always visible, rows that expand
- * into Stats and Peers tabs, and a refresh of the list (and of the peer-collection switch) every
- * `refreshMs` while the page is open. Which rows are open survives refreshes and reloads.
+ * The streams table: one page of rows (active streams first) with the peer count always visible,
+ * rows that expand into Stats and Peers tabs, a filter, "Show more" that fetches the next rows
+ * from `GET /streams` without a reload, and a refresh of the rows shown (and of the
+ * peer-collection switch) every `refreshMs` while the page is open. Which rows are open, and the
+ * filter, survive refreshes and reloads.
  */
 import { useSignal } from '@preact/signals'
-import { useEffect, useMemo } from 'preact/hooks'
+import { useEffect, useMemo, useRef } from 'preact/hooks'
 import { apiGet, describeProblem, toProblem } from '../orchestrator/panel/client/api.ts'
 import { domId } from '../orchestrator/panel/client/dom-id.ts'
 import {
@@ -15,25 +17,36 @@ import {
   shortKey,
 } from '../orchestrator/panel/client/format.ts'
 import {
-  openRowsQuery,
-  withRow,
-  type DetailTab,
-  type OpenRows,
-} from '../orchestrator/panel/client/open-rows.ts'
+  listViewQuery,
+  streamsPagePath,
+  type ListView,
+} from '../orchestrator/panel/client/list-view.ts'
+import { withRow, type DetailTab, type OpenRows } from '../orchestrator/panel/client/open-rows.ts'
 import {
   toStreamRow,
   type PeersResult,
   type RuntimeSettings,
   type StatSnapshot,
+  type StreamPageView,
   type StreamRow,
-  type StreamView,
+  type StreamSummary,
 } from '../orchestrator/panel/client/types.ts'
 import { usePoll } from '../orchestrator/panel/client/use-poll.ts'
 import { StatusPill } from '../routes/(_components)/StatusPill.tsx'
 import { StreamDetail } from '../routes/(_components)/StreamDetail.tsx'
 
+/** Rows one refresh asks for at most (the API's page limit); rows past it are not refreshed. */
+const MAX_REFRESH_ROWS = 1000
+/** Typing pause before the filter asks the server. */
+const FILTER_DEBOUNCE_MS = 250
+
 export interface StreamsTableProps {
+  /** The rows of the current view, in the server's order (active first, newest first). */
   streams: StreamRow[]
+  /** The view: filter, first row, rows per fetch, and how many streams matched in all. */
+  list: { q: string; offset: number; pageSize: number; total: number }
+  /** Totals over every matched stream, not only the rows shown. */
+  summary: StreamSummary
   collectorEnabled: boolean
   /**
    * Open rows, and the history or peer list the server loaded for them, as `[id, value]` pairs:
@@ -51,6 +64,12 @@ export interface StreamsTableProps {
 
 export default function StreamsTable(props: StreamsTableProps) {
   const streams = useSignal(props.streams)
+  const total = useSignal(props.list.total)
+  const summary = useSignal(props.summary)
+  const view = useSignal<ListView>({ q: props.list.q, offset: props.list.offset })
+  const filterText = useSignal(props.list.q)
+  const loadingMore = useSignal(false)
+  const debounce = useRef<ReturnType<typeof setTimeout> | undefined>(undefined)
   const enabled = useSignal(props.collectorEnabled)
   const open = useSignal<OpenRows>(new Map(props.open))
   const loaded = useMemo(
@@ -65,13 +84,24 @@ export default function StreamsTable(props: StreamsTableProps) {
     live.value = true
   }, [])
 
+  /** Takes a page answer unless the filter changed while it was on its way. */
+  const apply = (asked: ListView, page: StreamPageView, rows: StreamRow[]) => {
+    if (asked !== view.value) return false
+    streams.value = rows
+    total.value = page.total
+    summary.value = page.summary
+    return true
+  }
+
   const refresh = async (signal?: AbortSignal) => {
+    const asked = view.value
+    const limit = Math.min(Math.max(streams.value.length, props.list.pageSize), MAX_REFRESH_ROWS)
     try {
-      const [list, settings] = await Promise.all([
-        apiGet<StreamView[]>('/streams', signal),
+      const [page, settings] = await Promise.all([
+        apiGet<StreamPageView>(streamsPagePath(asked.q, asked.offset, limit), signal),
         apiGet<RuntimeSettings>('/config/runtime', signal),
       ])
-      streams.value = list.map(toStreamRow)
+      apply(asked, page, page.streams.map(toStreamRow))
       enabled.value = settings.PEER_COLLECTOR_ENABLED === true
       problem.value = null
     } catch (err) {
@@ -82,34 +112,96 @@ export default function StreamsTable(props: StreamsTableProps) {
   }
   usePoll(refresh, props.refreshMs, [])
 
+  const showMore = async () => {
+    const asked = view.value
+    loadingMore.value = true
+    try {
+      const shown = streams.value
+      const page = await apiGet<StreamPageView>(
+        streamsPagePath(asked.q, asked.offset + shown.length, props.list.pageSize),
+      )
+      // The list may have moved since: a row already shown is not repeated.
+      const ids = new Set(shown.map((s) => s.id))
+      const added = page.streams.filter((s) => !ids.has(s.id)).map(toStreamRow)
+      if (apply(asked, page, [...shown, ...added])) problem.value = null
+    } catch (err) {
+      problem.value = describeProblem(toProblem(err))
+    } finally {
+      loadingMore.value = false
+    }
+  }
+
+  const filter = async (text: string) => {
+    clearTimeout(debounce.current)
+    const q = text.trim()
+    if (q === view.value.q && view.value.offset === 0) return
+    const asked: ListView = { q, offset: 0 }
+    view.value = asked
+    history.replaceState(null, '', location.pathname + listViewQuery(asked, open.value))
+    try {
+      const page = await apiGet<StreamPageView>(streamsPagePath(q, 0, props.list.pageSize))
+      if (apply(asked, page, page.streams.map(toStreamRow))) problem.value = null
+    } catch (err) {
+      if (asked === view.value) problem.value = describeProblem(toProblem(err))
+    }
+  }
+
   const setRow = (id: string, tab: DetailTab | null) => {
     open.value = withRow(open.value, id, tab)
-    history.replaceState(null, '', location.pathname + openRowsQuery(open.value))
+    history.replaceState(null, '', location.pathname + listViewQuery(view.value, open.value))
   }
-  const rows = sortStreams(streams.value)
-  const active = rows.filter((s) => s.status === 'started')
-  const sum = (f: (s: StreamRow) => number | null) => active.reduce((n, s) => n + (f(s) ?? 0), 0)
+  const rows = streams.value
+  const totals = summary.value
+  const nextOffset = view.value.offset + rows.length
 
   return (
     <div>
       <dl class="summary">
         <div class="stat-card">
           <dt>Active streams</dt>
-          <dd>{active.length}</dd>
+          <dd>{totals.active}</dd>
         </div>
         <div class="stat-card">
           <dt>Connected peers</dt>
-          <dd>{sum((s) => s.peers)}</dd>
+          <dd>{totals.peers}</dd>
         </div>
         <div class="stat-card">
           <dt>Download</dt>
-          <dd>{formatSpeed(sum((s) => s.speed_down))}</dd>
+          <dd>{formatSpeed(totals.speed_down)}</dd>
         </div>
         <div class="stat-card">
           <dt>Upload</dt>
-          <dd>{formatSpeed(sum((s) => s.speed_up))}</dd>
+          <dd>{formatSpeed(totals.speed_up)}</dd>
         </div>
       </dl>
+      {/* A plain GET form, so the filter works before (and without) JavaScript too. */}
+      <form
+        class="list-filter"
+        role="search"
+        method="get"
+        onSubmit={(e) => {
+          e.preventDefault()
+          void filter(filterText.value)
+        }}
+      >
+        <label for="stream-filter">Filter</label>
+        <input
+          id="stream-filter"
+          type="search"
+          name="q"
+          maxLength={200}
+          placeholder="Name, key, engine or infohash"
+          value={filterText.value}
+          onInput={(e) => {
+            filterText.value = (e.target as HTMLInputElement).value
+            clearTimeout(debounce.current)
+            debounce.current = setTimeout(() => void filter(filterText.value), FILTER_DEBOUNCE_MS)
+          }}
+        />
+        <button type="submit" class="btn">
+          Filter
+        </button>
+      </form>
       <p class="live-note" aria-live="polite">
         <span class="live-dot" data-live={live.value && !problem.value ? 'true' : 'false'} />
         {problem.value
@@ -119,7 +211,12 @@ export default function StreamsTable(props: StreamsTableProps) {
             : 'Reload the page for fresh figures'}
       </p>
       <div class="card table-wrap">
-        {rows.length === 0 ? (
+        {rows.length === 0 && view.value.q ? (
+          <div class="empty-state">
+            <strong>No streams match “{view.value.q}”</strong>
+            The filter looks at names, keys, engines and infohashes.
+          </div>
+        ) : rows.length === 0 ? (
           <div class="empty-state">
             <strong>No streams yet</strong>
             Streams appear here when an engine proxy posts <code>/events/stream_started</code>.
@@ -160,6 +257,7 @@ export default function StreamsTable(props: StreamsTableProps) {
                 refreshMs={props.refreshMs}
                 peersRefreshMs={props.peersRefreshMs}
                 open={open.value}
+                view={view.value}
                 setRow={setRow}
                 onStopped={() => void refresh()}
               />
@@ -167,6 +265,34 @@ export default function StreamsTable(props: StreamsTableProps) {
           </table>
         )}
       </div>
+      <nav class="list-more" aria-label="More streams">
+        <span data-rows-shown={rows.length} data-rows-total={total.value}>
+          {rows.length < total.value || view.value.offset > 0
+            ? `Showing ${formatCount(view.value.offset + 1)}–${formatCount(nextOffset)} of ${formatCount(total.value)} streams`
+            : `${formatCount(total.value)} ${total.value === 1 ? 'stream' : 'streams'}`}
+        </span>
+        {view.value.offset > 0 && (
+          <a class="btn" href={listViewQuery({ ...view.value, offset: 0 }, open.value) || '?'}>
+            First page
+          </a>
+        )}
+        {nextOffset < total.value && (
+          <a
+            class="btn show-more"
+            href={listViewQuery({ ...view.value, offset: nextOffset }, open.value)}
+            aria-disabled={loadingMore.value ? 'true' : undefined}
+            onClick={(e) => {
+              if (e.metaKey || e.ctrlKey || e.shiftKey) return
+              e.preventDefault()
+              if (!loadingMore.value) void showMore()
+            }}
+          >
+            {loadingMore.value
+              ? 'Loading…'
+              : `Show ${formatCount(Math.min(props.list.pageSize, total.value - nextOffset))} more`}
+          </a>
+        )}
+      </nav>
     </div>
   )
 }
@@ -181,12 +307,13 @@ function StreamRows(props: {
   refreshMs: number
   peersRefreshMs: number
   open: OpenRows
+  view: ListView
   setRow: (id: string, tab: DetailTab | null) => void
   onStopped: () => void
 }) {
   const { stream: s, tab, open, setRow } = props
   const detailId = domId('detail', s.id)
-  const href = (t: DetailTab | null) => openRowsQuery(withRow(open, s.id, t)) || '?'
+  const href = (t: DetailTab | null) => listViewQuery(props.view, withRow(open, s.id, t)) || '?'
   const follow = (e: MouseEvent, t: DetailTab | null) => {
     if (e.metaKey || e.ctrlKey || e.shiftKey) return
     e.preventDefault()
@@ -276,14 +403,5 @@ function StreamRows(props: {
         </tr>
       )}
     </tbody>
-  )
-}
-
-/** Active streams first, newest first within each group. */
-export function sortStreams(list: StreamRow[]): StreamRow[] {
-  return [...list].sort(
-    (a, b) =>
-      (a.status === 'started' ? 0 : 1) - (b.status === 'started' ? 0 : 1) ||
-      Date.parse(b.started_at) - Date.parse(a.started_at),
   )
 }

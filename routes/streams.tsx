@@ -1,10 +1,12 @@
 /**
- * `/panel/streams`: every stream with its status, engine, peers and speeds. Rows named in the
+ * `/panel/streams`: one page of streams (active first, `?q=` filters, `?offset=` pages) with
+ * their status, engine, peers and speeds, and totals over all of them. Rows named in the
  * URL (`?open=<id>`, `?peers=<id>`) are rendered open with their history or peer list, so the
  * page is complete without JavaScript; the island then keeps it fresh.
  */
 import AlertsBanner from '../islands/AlertsBanner.tsx'
 import StreamsTable, { type StreamsTableProps } from '../islands/StreamsTable.tsx'
+import { parseListView } from '../orchestrator/panel/client/list-view.ts'
 import { parseOpenRows } from '../orchestrator/panel/client/open-rows.ts'
 import {
   toStreamRow,
@@ -14,6 +16,7 @@ import {
 } from '../orchestrator/panel/client/types.ts'
 import { Island } from '../orchestrator/panel/island.tsx'
 import type { Handler, PageProps } from '../orchestrator/panel/route.ts'
+import { pageStreams, STREAM_PAGE_SIZE } from '../orchestrator/streams/stream-page.ts'
 
 export const title = 'Streams'
 
@@ -26,7 +29,10 @@ export const handler: Handler<StreamsPageData> = async ({ url, data, options, no
     data.runtimeSettings(),
     data.alerts?.() ?? null,
   ])
-  const known = new Set(streams.map((s) => s.id))
+  // One bounded page, whatever the stream count: the island fetches more rows on demand.
+  const view = parseListView(url.searchParams)
+  const page = pageStreams(streams, { offset: view.offset, limit: STREAM_PAGE_SIZE, q: view.q })
+  const known = new Set(page.streams.map((s) => s.id))
   const open = [...parseOpenRows(url.searchParams)].filter(([id]) => known.has(id))
   // Maps, not objects: ids are whatever the proxy posted, `__proto__` included.
   const history = new Map<string, StatSnapshot[]>()
@@ -42,7 +48,9 @@ export const handler: Handler<StreamsPageData> = async ({ url, data, options, no
     }),
   )
   return {
-    streams: streams.map(toStreamRow),
+    streams: page.streams.map(toStreamRow),
+    list: { q: view.q, offset: page.offset, pageSize: page.limit, total: page.total },
+    summary: page.summary,
     collectorEnabled: settings.PEER_COLLECTOR_ENABLED,
     open,
     history: [...history],

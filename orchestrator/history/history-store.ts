@@ -261,15 +261,22 @@ export function createHistoryStore(opts: HistoryStoreOptions): HistoryStore {
         where.push('container_id = ?')
         args.push(container_id)
       }
-      // Fetch a few more than asked, since the ones memory answers for are left out.
-      const rows = st(
-        `SELECT * FROM streams ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+      // Ids first, a few more than asked since the ones memory answers for are left out; whole
+      // rows only for the rest: with thousands of streams in memory, reading their rows only to
+      // drop them cost more than the rest of a list.
+      const ids = st(
+        `SELECT id FROM streams ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
          ORDER BY started_at DESC LIMIT ?`,
-      ).all(...args, limit + exclude.size) as StreamRow[]
-      return rows
-        .filter((r) => !exclude.has(r.id))
-        .slice(0, limit)
-        .map(fromRow)
+      )
+        .pluck()
+        .all(...args, limit + exclude.size) as string[]
+      const wanted = ids.filter((id) => !exclude.has(id)).slice(0, limit)
+      if (wanted.length === 0) return []
+      const rows = st(
+        `SELECT * FROM streams WHERE id IN (SELECT value FROM json_each(?))
+         ORDER BY started_at DESC`,
+      ).all(JSON.stringify(wanted)) as StreamRow[]
+      return rows.map(fromRow)
     },
 
     snapshots(streamId, q = {}) {

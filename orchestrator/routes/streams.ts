@@ -9,6 +9,12 @@ import type { EngineClient } from '../engine/engine-client.ts'
 import { validate } from '../json-body.ts'
 import type { RuntimeSettingsStore } from '../runtime-settings.ts'
 import type { StreamStore } from '../streams/store.ts'
+import {
+  pageStreams,
+  STREAM_PAGE_MAX,
+  STREAM_PAGE_SIZE,
+  STREAM_QUERY_MAX_CHARS,
+} from '../streams/stream-page.ts'
 import { swarmIdentifier } from '../streams/stream-trackers.ts'
 import type { StreamState } from '../streams/types.ts'
 import { hasApiKey } from '../auth.ts'
@@ -26,6 +32,10 @@ export interface StreamRoutesDeps {
 const listQuery = z.object({
   status: z.enum(['started', 'ended']).optional(),
   container_id: z.string().max(256).optional(),
+  // Any of these asks for one page (active streams first) with totals, instead of the array.
+  limit: z.coerce.number().int().min(1).max(STREAM_PAGE_MAX).optional(),
+  offset: z.coerce.number().int().min(0).max(1_000_000).optional(),
+  q: z.string().max(STREAM_QUERY_MAX_CHARS).optional(),
 })
 
 const statsQuery = z.object({
@@ -60,8 +70,13 @@ export function createStreamRoutes(deps: StreamRoutesDeps): Hono {
     hasApiKey(deps.apiKey, c) ? s : withoutEngineUrls(s)
 
   app.get('/streams', (c) => {
-    const q = validate(listQuery, c.req.query(), 'invalid query')
-    return c.json(deps.store.list(q).map((s) => shown(c, s)))
+    const { limit, offset, q, ...filter } = validate(listQuery, c.req.query(), 'invalid query')
+    const list = deps.store.list(filter)
+    if (limit === undefined && offset === undefined && q === undefined) {
+      return c.json(list.map((s) => shown(c, s)))
+    }
+    const page = pageStreams(list, { limit: limit ?? STREAM_PAGE_SIZE, offset: offset ?? 0, q })
+    return c.json({ ...page, streams: page.streams.map((s) => shown(c, s)) })
   })
 
   app.get('/streams/:id', (c) => c.json(shown(c, mustGet(c.req.param('id')))))

@@ -71,3 +71,27 @@ export interface StreamState {
   last_error: { message: string; at: string } | null
   end_reason: string | null
 }
+
+/** Totals over every stream a page query matched, not only the rows of the page. */
+export interface StreamSummary {
+  active: number
+  ended: number
+  /** Sum of the active streams' latest peer counts. */
+  peers: number
+  /** KB/s, summed over the active streams. */
+  speed_down: number
+  /** KB/s, summed over the active streams. */
+  speed_up: number
+}
+
+/** `GET /streams` with `limit`, `offset` or `q`: one page, active streams first. */
+export interface StreamPage<T = StreamState> {
+  streams: T[]
+  /** Streams that matched (all pages). */
+  total: number
+  offset: number
+  limit: number
+  /** Where the next page starts; null on the last page. */
+  next_offset: number | null
+  summary: StreamSummary
+}

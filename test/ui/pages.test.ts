@@ -198,3 +198,76 @@ test('island props must be data: a function prop is refused at render time', asy
   renderWithIslands(scope, h(WidgetIsland, { component: Widget, props: {} }))
   assert.equal(scope.used[0]?.name, 'Widget')
 })
+
+/** Stream ids of the rows a page renders, in order. */
+const rowIds = (html: string) =>
+  [...withoutScripts(html).matchAll(/<tr class="stream-row" data-stream="([^"]+)"/g)].map(
+    (m) => m[1]!,
+  )
+
+function panelOf(streams: ReturnType<typeof sampleStream>[]) {
+  const app = new Hono()
+  app.route('/', createPanel({ data: createFixtureData(streams) }))
+  return app
+}
+
+test('with more streams than a page, the page renders the first 50 (active first), totals all and links to the next rows', async () => {
+  // Every fifth stream has ended; the newest of all is one of them.
+  const streams = Array.from({ length: 120 }, (_, i) =>
+    i % 5 === 0
+      ? sampleStream(i, { status: 'ended', ended_at: new Date().toISOString(), peers: null })
+      : sampleStream(i),
+  )
+  const app = panelOf(streams)
+  const html = await (await app.request('/panel/streams')).text()
+  const ids = rowIds(html)
+  assert.equal(ids.length, 50)
+  const active = streams.filter((s) => s.status === 'started')
+  assert.deepEqual(
+    ids,
+    active.slice(0, 50).map((s) => s.id),
+    'active streams first, newest first',
+  )
+  const visible = text(html)
+  assert.match(visible, /Active streams 96/, 'totals count every active stream, not the page')
+  assert.match(visible, /Showing 1–50 of 120 streams/)
+  assert.match(withoutScripts(html), /class="btn show-more" href="\?offset=50"/)
+
+  // Without JavaScript the link is the next page; the last page has no "Show more".
+  const last = await (await app.request('/panel/streams?offset=100')).text()
+  assert.deepEqual(
+    rowIds(last),
+    streams
+      .filter((s) => s.status === 'ended')
+      .slice(4)
+      .map((s) => s.id),
+  )
+  assert.doesNotMatch(withoutScripts(last), /show-more/)
+  assert.match(text(last), /Showing 101–120 of 120 streams/)
+  assert.match(withoutScripts(last), />\s*First page\s*</)
+})
+
+test('?q= renders only the matching streams, and says so when none match', async () => {
+  const streams = Array.from({ length: 60 }, (_, i) => sampleStream(i))
+  const app = panelOf(streams)
+  const html = await (await app.request('/panel/streams?q=ENGINE-3')).text()
+  assert.deepEqual(
+    rowIds(html),
+    streams.filter((s) => s.container_id === 'engine-3').map((s) => s.id),
+  )
+  assert.match(
+    withoutScripts(html),
+    /<input id="stream-filter" type="search" name="q"[^>]*value="ENGINE-3"/,
+  )
+  const none = await (await app.request('/panel/streams?q=no-such-stream')).text()
+  assert.deepEqual(rowIds(none), [])
+  assert.match(text(none), /No streams match “no-such-stream”/)
+})
+
+test('at 5,000 streams the page stays under 300 KB', async () => {
+  const app = panelOf(Array.from({ length: 5000 }, (_, i) => sampleStream(i)))
+  const res = await app.request('/panel/streams', { headers: { 'accept-encoding': 'identity' } })
+  const html = await res.text()
+  assert.equal(rowIds(html).length, 50)
+  assert.ok(Buffer.byteLength(html) <= 300 * 1024, `${Buffer.byteLength(html)} bytes`)
+})

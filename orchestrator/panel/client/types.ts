@@ -3,12 +3,16 @@
  * islands import these, so nothing here may pull in Node code.
  */
 import type { PeersAnswer, PeerView } from '../../../lib/contract/peers.ts'
-import type { StatSnapshot, StreamState } from '../../streams/types.ts'
+import type { StatSnapshot, StreamPage, StreamState } from '../../streams/types.ts'
 
 /** One row of `GET /streams` (speeds in KB/s as the engine reports them, totals in bytes). */
 export type StreamView = StreamState
 
 export type { StatSnapshot }
+
+/** `GET /streams?limit=&offset=&q=`: one page of streams, active first, with totals. */
+export type StreamPageView = StreamPage<StreamView>
+export type { StreamSummary } from '../../streams/types.ts'
 
 export type PeerRow = Partial<PeerView> & { ip: string; port: number }
 
