@@ -214,10 +214,8 @@ async function main() {
   })
   if (!fieldStream.response.ok)
     throw new Error(`registering ${FIELD_STREAM.id} failed: ${JSON.stringify(fieldStream.body)}`)
-  // The collector tracks a swarm by infohash and keeps using every tracker a magnet named, so
-  // asking once with the magnet makes the stream's own tracker part of every later answer,
-  // whichever way the orchestrator asks.
-  await fetch(`${collector.url}/peers/${encodeURIComponent(field.magnet)}`).catch(() => null)
+  // No need to tell the collector about the stream's own tracker: the orchestrator asks it with
+  // a magnet carrying the trackers of a magnet key (or of the event's session.trackers).
   say(`  streams: ${[...STREAMS.map((s) => s.id), FIELD_STREAM.id].join(', ')}`)
 
   // Ask once per stream so the collector starts tracking the swarms before anyone opens a row.
