@@ -12,6 +12,7 @@ import { createErrorHandler, HttpError, notFoundJson } from '../lib/http-error.t
 import type { Logger } from '../lib/log.ts'
 import { parseSwarmIdentifier } from './discovery/identifier.ts'
 import { admitStreamTrackers } from './discovery/stream-trackers.ts'
+import { createPeerEventsHandler } from './peer-events.ts'
 import type { SwarmRegistry, SwarmSnapshot } from './discovery/swarm-registry.ts'
 import type { PeerEnricher, PeersAnswer, PeersAnswerCache, PeerView } from './types.ts'
 
@@ -68,6 +69,8 @@ export function createCollectorApp(deps: CollectorAppDeps) {
       enrichment_enabled: Boolean(enricher),
     })
   })
+
+  app.get('/peers/:id/events', createPeerEventsHandler({ registry, config, log, enricher }))
 
   app.get('/peers/:id', async (c) => {
     const raw = c.req.param('id')

@@ -67,6 +67,7 @@ export function createCollectorService(
         maxPerSwarm: config.PEX_CONNECTIONS_PER_SWARM,
         maxTotal: config.PEX_MAX_CONNECTIONS,
         onPexPeer: (infohash, ip, port) => registryRef?.addPexPeer(infohash, ip, port),
+        onChange: (infohash) => registryRef?.changed(infohash),
         log: log.child('wire'),
       })
     : undefined

@@ -89,6 +89,14 @@ export interface SwarmRegistry {
   addPexPeer(infohash: string, ip: string, port: number): void
   /** True when the swarm is tracked and its first round has settled. */
   isSettled(infohash: string): boolean
+  /**
+   * Calls `fn` (synchronously, so keep it cheap) whenever the swarm's peers may have changed:
+   * a new peer or source, peers expired, a round settled, or `changed()` was called (the wire
+   * tried or lost a peer). Returns the unsubscribe. At most MAX_WATCHERS in all.
+   */
+  watch(infohash: string, fn: () => void): () => void
+  /** Tells the swarm's watchers something about its peers changed outside the registry. */
+  changed(infohash: string): void
   health(): Record<string, unknown>
   readonly size: number
   close(): Promise<void>
@@ -122,6 +130,8 @@ const RETRY_AFTER_SECONDS = 1
 // 100 ms catches a source's burst; what trickles in later (the walk's slow tail, PEX, handshakes)
 // is on the next answer. Longer would only delay the answer a user waits for.
 export const FIRST_ANSWER_QUIET_MS = 100
+/** Change watchers held at most (live views: one per watched swarm is the norm). */
+const MAX_WATCHERS = 1024
 
 export function createSwarmRegistry(opts: SwarmRegistryOptions): SwarmRegistry {
   const swarms = new Map<string, TrackedSwarm>()
@@ -137,6 +147,21 @@ export function createSwarmRegistry(opts: SwarmRegistryOptions): SwarmRegistry {
   let rounds = 0
   let dropped = 0
   let closed = false
+  // By infohash, apart from the swarm: a watcher outlives the swarm being dropped and re-tracked.
+  const watchers = new Map<string, Set<() => void>>()
+  let watcherCount = 0
+
+  function changed(infohash: string) {
+    const set = watchers.get(infohash)
+    if (!set) return
+    for (const fn of set) {
+      try {
+        fn()
+      } catch (err) {
+        opts.log.warn('swarm watcher failed', { infohash, err })
+      }
+    }
+  }
 
   const timer = setInterval(refreshAll, Math.max(1000, Math.min(opts.refreshMs, 60_000) / 2))
   timer.unref()
@@ -172,6 +197,7 @@ export function createSwarmRegistry(opts: SwarmRegistryOptions): SwarmRegistry {
     if (!news) return
     opts.wire?.consider(swarm.infohash, [peer])
     for (const fn of swarm.listeners) fn()
+    changed(swarm.infohash)
   }
 
   function startRound(swarm: TrackedSwarm): Promise<void> {
@@ -216,6 +242,7 @@ export function createSwarmRegistry(opts: SwarmRegistryOptions): SwarmRegistry {
         if (cold) coldLookups--
         swarm.settledOnce = true
         swarm.round = null
+        changed(swarm.infohash)
       })
     swarm.round = round
     return round
@@ -321,7 +348,9 @@ export function createSwarmRegistry(opts: SwarmRegistryOptions): SwarmRegistry {
         for (const peer of [...swarm.peers.values()])
           if (opts.wire.state(swarm.infohash, peer.ip, peer.port)?.connected)
             swarm.peers.touch(peer.ip, peer.port)
+      const before = swarm.peers.size
       swarm.peers.expire(seenSince)
+      if (swarm.peers.size !== before) changed(swarm.infohash)
       if (now - swarm.lastAsked > opts.idleMs) drop(swarm, 'idle')
       else {
         if (swarm.settledOnce && !swarm.round && now - swarm.lastRoundStarted >= opts.refreshMs)
@@ -414,6 +443,27 @@ export function createSwarmRegistry(opts: SwarmRegistryOptions): SwarmRegistry {
     },
 
     isSettled: (infohash) => swarms.get(infohash)?.settledOnce ?? false,
+
+    watch(infohash, fn) {
+      if (watcherCount >= MAX_WATCHERS)
+        throw new HttpError(503, 'too many live views', `at most ${MAX_WATCHERS} at once`, {
+          'Retry-After': '5',
+        })
+      let set = watchers.get(infohash)
+      if (!set) watchers.set(infohash, (set = new Set()))
+      set.add(fn)
+      watcherCount++
+      let done = false
+      return () => {
+        if (done) return
+        done = true
+        watcherCount--
+        set.delete(fn)
+        if (set.size === 0 && watchers.get(infohash) === set) watchers.delete(infohash)
+      }
+    },
+
+    changed,
 
     get size() {
       return swarms.size
