@@ -3,7 +3,13 @@
 // double it; scrape figures of the same swarm are never summed.
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import type { PeersAnswer, PeerView } from '../../lib/contract/peers.ts'
+import fc from 'fast-check'
+import {
+  PeersAnswerSchema,
+  peerKey,
+  type PeersAnswer,
+  type PeerView,
+} from '../../lib/contract/peers.ts'
 import { mergePeersAnswers } from '../../orchestrator/peers-merge.ts'
 
 const IH = 'cd'.repeat(20)
@@ -106,4 +112,58 @@ test('trackers merge by URL keeping the best state; error only when every answer
   ])
   assert.equal(both.error, 'lookup failed')
   assert.equal('discovering' in both, false, 'absent when no collector said')
+})
+
+test('any answers merge into a valid answer: every peer once, named by exactly the collectors that listed it', () => {
+  const peerArb = fc.record(
+    {
+      ip: fc.constantFrom('203.0.113.1', '203.0.113.2', '2001:db8::1', '198.51.100.7'),
+      port: fc.constantFrom(6881, 6882),
+      sources: fc.uniqueArray(fc.constantFrom('dht', 'tracker', 'stream_tracker', 'pex'), {
+        minLength: 1,
+      }),
+      first_seen: fc.integer({ min: 0, max: 59 }).map(T),
+      last_seen: fc.integer({ min: 0, max: 59 }).map(T),
+      reachable: fc.boolean(),
+      connected: fc.constant(true),
+      country: fc.constantFrom('Spain', 'Peru'),
+      trackers: fc.uniqueArray(fc.constantFrom('udp://a/x', 'udp://b/x'), { maxLength: 2 }),
+    },
+    { requiredKeys: ['ip', 'port', 'sources', 'first_seen', 'last_seen'] },
+  )
+  const answerArb = fc
+    .uniqueArray(peerArb, { selector: (p) => `${p.ip}|${p.port}`, maxLength: 8 })
+    .chain((peers) =>
+      fc.record({
+        peers: fc.constant(peers as PeerView[]),
+        seeders: fc.option(fc.nat(50)),
+        discovering: fc.option(fc.boolean(), { nil: undefined }),
+      }),
+    )
+    .map(({ peers, seeders, discovering }) =>
+      answer(peers, { seeders, ...(discovering === undefined ? {} : { discovering }) }),
+    )
+  fc.assert(
+    fc.property(fc.array(answerArb, { minLength: 1, maxLength: 4 }), (answers) => {
+      const labels = answers.map((_, i) => `http://c${i}:8080`)
+      const m = mergePeersAnswers(answers.map((answer, i) => ({ label: labels[i]!, answer })))
+      assert.ok(PeersAnswerSchema.safeParse(m).success, 'fits the contract')
+      const keys = m.peers.map(peerKey)
+      assert.equal(new Set(keys).size, keys.length, 'each peer once')
+      for (const p of m.peers) {
+        const listedBy = labels.filter((_, i) =>
+          answers[i]!.peers.some((q) => peerKey(q) === peerKey(p)),
+        )
+        assert.deepEqual(p.collectors, listedBy)
+      }
+      const every = new Set(answers.flatMap((a) => a.peers.map(peerKey)))
+      assert.equal(m.peer_count, every.size)
+      const seeders = answers.map((a) => a.seeders).filter((s): s is number => s != null)
+      assert.equal(m.seeders, seeders.length ? Math.max(...seeders) : null)
+      // Unreachable peers never come before the others.
+      const firstDead = m.peers.findIndex((p) => p.reachable === false)
+      if (firstDead >= 0) assert.ok(m.peers.slice(firstDead).every((p) => p.reachable === false))
+    }),
+    { numRuns: 300 },
+  )
 })
