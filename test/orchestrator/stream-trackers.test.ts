@@ -135,6 +135,14 @@ test("peers known only to the stream's own tracker show once the event or the ma
   const viaMagnet = await peersOf('magnet')
   assert.match(viaMagnet.acestream_id, /^magnet:\?xt=urn:btih:[0-9a-f]{40}&tr=udp/)
   assert.ok(listsAll(viaMagnet, streamOnly), JSON.stringify(viaMagnet.peers.map(addr)))
+
+  // A magnet stream registered without its trackers (as one restored after a restart is) still
+  // asks with the magnet key's own trackers.
+  const { trackers: _dropped, ...rest } = orch.store.get('magnet')!
+  orch.store.start({ ...rest, id: 'restored' })
+  assert.equal(orch.store.get('restored')!.trackers, undefined)
+  const restored = await peersOf('restored')
+  assert.equal(restored.acestream_id, viaMagnet.acestream_id)
 })
 
 test('session.trackers is checked: udp, http or https announce URLs without a password, at most 16', async (t) => {
