@@ -25,6 +25,7 @@ import { withRow, type DetailTab, type OpenRows } from '../orchestrator/panel/cl
 import {
   toStreamRow,
   type PeersResult,
+  type LoopingStream,
   type RuntimeSettings,
   type StatSnapshot,
   type StreamPageView,
@@ -60,6 +61,8 @@ export interface StreamsTableProps {
   now: number
   refreshMs: number
   peersRefreshMs: number
+  /** Ids Loop Detection flags as looping now (a badge on their rows). */
+  looping?: string[]
 }
 
 export default function StreamsTable(props: StreamsTableProps) {
@@ -71,6 +74,7 @@ export default function StreamsTable(props: StreamsTableProps) {
   const loadingMore = useSignal(false)
   const debounce = useRef<ReturnType<typeof setTimeout> | undefined>(undefined)
   const enabled = useSignal(props.collectorEnabled)
+  const looping = useSignal(new Set(props.looping ?? []))
   const open = useSignal<OpenRows>(new Map(props.open))
   const loaded = useMemo(
     () => ({ history: new Map(props.history), peers: new Map(props.peers) }),
@@ -97,12 +101,18 @@ export default function StreamsTable(props: StreamsTableProps) {
     const asked = view.value
     const limit = Math.min(Math.max(streams.value.length, props.list.pageSize), MAX_REFRESH_ROWS)
     try {
-      const [page, settings] = await Promise.all([
+      const [page, settings, flagged] = await Promise.all([
         apiGet<StreamPageView>(streamsPagePath(asked.q, asked.offset, limit), signal),
         apiGet<RuntimeSettings>('/config/runtime', signal),
+        // The badge is extra: without Loop Detection's answer the rows still refresh.
+        apiGet<{ streams: LoopingStream[] }>('/looping-streams', signal).catch(() => null),
       ])
       apply(asked, page, page.streams.map(toStreamRow))
       enabled.value = settings.PEER_COLLECTOR_ENABLED === true
+      if (flagged)
+        looping.value = new Set(
+          flagged.streams.filter((f) => f.state === 'looping').map((f) => f.stream_id),
+        )
       problem.value = null
     } catch (err) {
       if (!signal?.aborted) problem.value = describeProblem(toProblem(err))
@@ -249,6 +259,7 @@ export default function StreamsTable(props: StreamsTableProps) {
               <StreamRows
                 key={s.id}
                 stream={s}
+                looping={looping.value.has(s.id)}
                 tab={open.value.get(s.id) ?? null}
                 collectorEnabled={enabled.value}
                 history={loaded.history.get(s.id) ?? null}
@@ -299,6 +310,7 @@ export default function StreamsTable(props: StreamsTableProps) {
 
 function StreamRows(props: {
   stream: StreamRow
+  looping: boolean
   tab: DetailTab | null
   collectorEnabled: boolean
   history: StatSnapshot[] | null
@@ -361,6 +373,15 @@ function StreamRows(props: {
         </td>
         <td class="col-status" data-label="Status">
           <StatusPill stream={s} />
+          {props.looping && (
+            <span
+              class="pill pill-bad pill-looping"
+              data-looping-badge
+              title="Loop Detection: the live position stopped advancing"
+            >
+              Looping
+            </span>
+          )}
         </td>
         <td class="col-engine mono" data-label="Engine">
           {s.container_id}

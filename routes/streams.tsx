@@ -24,10 +24,11 @@ export const title = 'Streams'
 export type StreamsPageData = StreamsTableProps & { alerts: ActiveAlert[] | null }
 
 export const handler: Handler<StreamsPageData> = async ({ url, data, options, now }) => {
-  const [streams, settings, alerts] = await Promise.all([
+  const [streams, settings, alerts, flagged] = await Promise.all([
     data.listStreams(),
     data.runtimeSettings(),
     data.alerts?.() ?? null,
+    data.looping?.() ?? [],
   ])
   // One bounded page, whatever the stream count: the island fetches more rows on demand.
   const view = parseListView(url.searchParams)
@@ -58,6 +59,10 @@ export const handler: Handler<StreamsPageData> = async ({ url, data, options, no
     now,
     refreshMs: options.refreshMs,
     peersRefreshMs: options.peersRefreshMs,
+    // Only the rows on this page can show the badge.
+    looping: flagged
+      .filter((f) => f.state === 'looping' && known.has(f.stream_id))
+      .map((f) => f.stream_id),
     alerts,
   }
 }

@@ -1,8 +1,9 @@
 // The Loop Detection tab end to end in Debian's chromium, against the orchestrator and the engine
 // simulator on loopback: a bad value is refused in the page, Save persists every setting (seen
 // after a reload and in GET /config/runtime) and takes effect without a restart, so a stream
-// whose engine freezes its live position shows up flagged in the tab and as an alert on the
-// Streams page, and Remove takes it off the list (and the alert off the page, by itself). Waits on hydration markers and visible text.
+// whose engine freezes its live position shows up flagged in the tab, as an alert and as a
+// badge on its row of the Streams page, and Remove takes it off the list (and the alert and
+// badge off the page, by themselves). Waits on hydration markers and visible text.
 import assert from 'node:assert/strict'
 import { mkdir } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
@@ -106,9 +107,18 @@ test('Loop Detection tab: settings round-trip, apply at once, and flagged stream
   await openHydrated(streams, `${orch.url}/panel/streams`)
   const alert = streams.locator('#alerts [data-alert="looping"]')
   await alert.waitFor()
+  // And a Looping badge on the stream's row, in the server's HTML already.
+  await streams.locator('tr[data-stream="frozen-ch"] [data-looping-badge]').waitFor()
   assert.match(await alert.innerText(), /Looping[\s\S]*frozen-ch/)
   await streams.screenshot({ path: join(SHOTS, 'streams-alerts.png'), fullPage: true })
 
+  // A long threshold from here on: the still-frozen stream cannot be flagged again mid-test.
+  const patched = await fetch(`${orch.url}/config/runtime`, {
+    method: 'PATCH',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${API_KEY}` },
+    body: JSON.stringify({ LOOP_DETECTION_THRESHOLD_S: 3600 }),
+  })
+  assert.equal(patched.status, 200)
   await row.getByRole('button', { name: 'Remove' }).click()
   await page.getByText('Removed frozen-ch.').waitFor()
   await row.waitFor({ state: 'detached' })
@@ -117,6 +127,9 @@ test('Loop Detection tab: settings round-trip, apply at once, and flagged stream
   }
   assert.deepEqual(list.streams, [])
   await streams.locator('#alerts[data-alerts="0"]').waitFor({ state: 'attached', timeout: WAIT_MS })
+  await streams
+    .locator('tr[data-stream="frozen-ch"] [data-looping-badge]')
+    .waitFor({ state: 'detached', timeout: WAIT_MS })
   await streams.close()
   await page.close()
   assert.deepEqual(browser.errors, [])
