@@ -2,8 +2,8 @@
  * The collector's `GET /metrics`. Most figures are read when Prometheus scrapes, from the same
  * `health()` functions `/health` spreads, so the two always agree and discovery code needs no
  * metric calls of its own. Durations are observed where they happen: DHT lookups (the service
- * wraps the node) and HTTP requests (a middleware). No label ever holds a peer address; swarm
- * and tracker labels are bounded by `MAX_TRACKED_SWARMS` and the configured tracker list.
+ * wraps the node) and HTTP requests (a middleware). No label ever holds a peer address or a
+ * swarm; tracker labels are origins, bounded by the tracked swarms' tracker lists.
  *
  * @example
  * const metrics = createCollectorMetrics({ registry, dht, cache, enricher, maxSwarms: 64 })
@@ -37,13 +37,19 @@ interface SwarmFigures {
   bySource: Record<string, number>
   reachable: number
   unreachable: number
+  /** Last announce outcome per tracker (origin only: a tracker URL may carry a passkey). */
+  trackers: Array<{ tracker: string; status: string }>
 }
 
 export interface CollectorMetrics {
   /** Call with each settled DHT lookup. */
   observeDhtLookup(outcome: string, seconds: number): void
   /** Call with each swarm snapshot discovery hands out (the /peers use case). */
-  recordSwarm(infohash: string, peers: readonly SwarmPeer[]): void
+  recordSwarm(
+    infohash: string,
+    peers: readonly SwarmPeer[],
+    trackers?: ReadonlyArray<{ url: string; status: string }>,
+  ): void
   middleware: MiddlewareHandler
   handler(token: string | undefined): ReturnType<typeof createMetricsHandler>
 }
@@ -156,34 +162,42 @@ export function createCollectorMetrics(deps: CollectorMetricsDeps): CollectorMet
       if (running !== undefined) this.set({ state: 'running' }, running)
     },
   })
-  new Counter({
-    name: 'collector_tracker_announces_total',
-    help: 'Tracker announce answers and errors, by tracker host',
-    labelNames: ['tracker', 'outcome'],
+  new Gauge({
+    name: 'collector_tracker_swarms',
+    help: 'Tracked swarms by tracker host and the outcome of their last announce there (ok, error, pending, refused, ignored)',
+    labelNames: ['tracker', 'status'],
     registers,
     collect() {
       this.reset()
-      const trackers = registryHealth().trackers_status
-      if (!Array.isArray(trackers)) return
-      for (const t of trackers.slice(0, 200)) {
-        const url = typeof t?.url === 'string' ? t.url : ''
-        const tracker = safeUrlLabel(url)
-        totalOf(this, { tracker, outcome: 'answer' }, figure(t, 'answers'))
-        totalOf(this, { tracker, outcome: 'error' }, figure(t, 'errors'))
+      const counts = new Map<string, { tracker: string; status: string; n: number }>()
+      for (const s of swarms.values()) {
+        for (const t of s.trackers) {
+          const k = `${t.tracker}\u0000${t.status}`
+          const c = counts.get(k) ?? { tracker: t.tracker, status: t.status, n: 0 }
+          c.n++
+          counts.set(k, c)
+        }
       }
+      for (const c of counts.values()) this.set({ tracker: c.tracker, status: c.status }, c.n)
     },
   })
+  // The peer wire tries every discovered peer (reachable or not); without it, the enricher's
+  // client identification is where handshakes happen.
+  const handshakeFigures = () => {
+    const wire = (registryHealth() as { peer_wire?: unknown }).peer_wire
+    if (wire) return { figures: wire, outcomes: ['reachable', 'unreachable', 'skipped_queue_full'] }
+    const c = (enrichHealth() as { enrichment?: { client_id?: unknown } }).enrichment?.client_id
+    return { figures: c, outcomes: ['identified', 'failed', 'skipped_queue_full'] }
+  }
   new Counter({
     name: 'collector_handshakes_total',
-    help: 'Peer handshakes tried for client identification, by outcome',
+    help: 'Peer handshakes tried (reachability, client identification, PEX), by outcome',
     labelNames: ['outcome'],
     registers,
     collect() {
       this.reset()
-      const c = (enrichHealth() as { enrichment?: { client_id?: unknown } }).enrichment?.client_id
-      totalOf(this, { outcome: 'identified' }, figure(c, 'identified'))
-      totalOf(this, { outcome: 'failed' }, figure(c, 'failed'))
-      totalOf(this, { outcome: 'skipped_queue_full' }, figure(c, 'skipped_queue_full'))
+      const { figures, outcomes } = handshakeFigures()
+      for (const outcome of outcomes) totalOf(this, { outcome }, figure(figures, outcome))
     },
   })
   new Gauge({
@@ -191,8 +205,16 @@ export function createCollectorMetrics(deps: CollectorMetricsDeps): CollectorMet
     help: 'Handshakes waiting for a free slot',
     registers,
     collect() {
-      const c = (enrichHealth() as { enrichment?: { client_id?: unknown } }).enrichment?.client_id
-      const v = figure(c, 'queued')
+      const v = figure(handshakeFigures().figures, 'queued')
+      if (v !== undefined) this.set(v)
+    },
+  })
+  new Gauge({
+    name: 'collector_wire_connections',
+    help: 'Peer wire connections held open (for PEX)',
+    registers,
+    collect() {
+      const v = figure(registryHealth(), 'peer_wire', 'connections')
       if (v !== undefined) this.set(v)
     },
   })
@@ -265,8 +287,17 @@ export function createCollectorMetrics(deps: CollectorMetricsDeps): CollectorMet
     observeDhtLookup(outcome, seconds) {
       dhtLookups.observe({ outcome }, seconds)
     },
-    recordSwarm(infohash, peers) {
-      const f: SwarmFigures = { peers: peers.length, bySource: {}, reachable: 0, unreachable: 0 }
+    recordSwarm(infohash, peers, trackers) {
+      const f: SwarmFigures = {
+        peers: peers.length,
+        bySource: {},
+        reachable: 0,
+        unreachable: 0,
+        // A decorate call brings no tracker list: keep the one the last snapshot had.
+        trackers: trackers
+          ? trackers.slice(0, 64).map((t) => ({ tracker: safeUrlLabel(t.url), status: t.status }))
+          : (swarms.get(infohash)?.trackers ?? []),
+      }
       for (const p of peers) {
         for (const s of p.sources) f.bySource[s] = (f.bySource[s] ?? 0) + 1
         const reachable = (p as { reachable?: unknown }).reachable

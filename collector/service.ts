@@ -154,14 +154,24 @@ function timedLookups(dht: DhtNode, observe: (outcome: string, seconds: number) 
   }) as DhtNode
 }
 
-/** The registry as the app sees it: each snapshot it hands out also updates the peer figures. */
+/**
+ * The registry as the app sees it: each snapshot it hands out, and each answer it decorates with
+ * the wire's reachability, also updates the peer figures.
+ */
 function observedQueries(registry: SwarmRegistry, metrics: CollectorMetrics): SwarmRegistry {
   return Object.create(registry, {
     query: {
       value: async (...args: Parameters<SwarmRegistry['query']>) => {
         const snap = await registry.query(...args)
-        metrics.recordSwarm(snap.infohash, snap.peers)
+        metrics.recordSwarm(snap.infohash, snap.peers, snap.trackers)
         return snap
+      },
+    },
+    decorate: {
+      value: (...args: Parameters<SwarmRegistry['decorate']>) => {
+        const out = registry.decorate(...args)
+        metrics.recordSwarm(args[0], out.peers)
+        return out
       },
     },
   }) as SwarmRegistry

@@ -86,6 +86,15 @@ test('collector /metrics moves with discovery and agrees with /health', async (t
       status: '200',
     }) ?? 0) >= 2,
   )
+  // Both local trackers answered, and each is labelled by its origin only.
+  const trackers = after.samples.filter(
+    (x) => x.name === 'collector_tracker_swarms' && x.labels.status === 'ok',
+  )
+  assert.deepEqual(
+    trackers.map((x) => x.labels.tracker).sort(),
+    [new URL(swarm.trackerUrls.http).origin, `udp://${new URL(swarm.trackerUrls.udp).host}`].sort(),
+  )
+  assert.ok(after.sum('collector_handshakes_total') >= 1, 'the peer wire tried the peers')
   // Swarm sizes and addresses never become series of their own.
   const labelValues = after.samples.flatMap((s) => Object.values(s.labels))
   for (const p of swarm.peers) assert.ok(!labelValues.some((v) => v.includes(p.ip)), p.ip)
