@@ -15,7 +15,7 @@ import {
   STREAM_PAGE_SIZE,
   STREAM_QUERY_MAX_CHARS,
 } from '../streams/stream-page.ts'
-import { readMagnetKey, swarmIdentifier } from '../streams/stream-trackers.ts'
+import { streamSwarmIdentifier } from '../streams/stream-trackers.ts'
 import type { StreamState } from '../streams/types.ts'
 import { hasApiKey } from '../auth.ts'
 
@@ -141,17 +141,8 @@ export function createStreamRoutes(deps: StreamRoutesDeps): Hono {
           : "the engine has not reported this stream's infohash yet; retry after the next poll",
       )
     }
-    // A magnet with the stream's own trackers when any are known, else the bare infohash. A
-    // magnet key's trackers are read again when the stream has none recorded (one restored from
-    // the history database after a restart).
-    const trackers =
-      stream.trackers ??
-      (stream.key_type === 'magnet' ? (await readMagnetKey(stream.key)).trackers : [])
-    const swarm = swarmIdentifier({
-      key_type: stream.key_type,
-      infohash: stream.infohash,
-      trackers,
-    })
+    // A magnet with the stream's own trackers when any are known, else the bare infohash.
+    const swarm = await streamSwarmIdentifier({ ...stream, infohash: stream.infohash })
     if (urls.length === 1) {
       try {
         const answer = await deps.collector.getPeers(urls[0]!, swarm, settings.CACHE_TTL_SECONDS)

@@ -10,7 +10,7 @@
  * // 'magnet:?xt=urn:btih:<ih>&tr=udp%3A%2F%2Ft%3A6969%2Fannounce'
  */
 import parseTorrent from 'parse-torrent'
-import type { KeyType } from './types.ts'
+import type { KeyType, StreamState } from './types.ts'
 
 /** Trackers kept per stream; real AceStream magnets carry one to a few. */
 export const MAX_STREAM_TRACKERS = 16
@@ -98,4 +98,18 @@ export function swarmIdentifier(stream: {
     magnet = next
   }
   return magnet
+}
+
+/**
+ * swarmIdentifier for a stream as the store holds it. A magnet-keyed stream with no trackers
+ * recorded (one restored from the history database after a restart) has them read from its key
+ * again, so the collector still hears the stream's own trackers.
+ */
+export async function streamSwarmIdentifier(
+  stream: Pick<StreamState, 'key_type' | 'key' | 'trackers'> & { infohash: string },
+): Promise<string> {
+  const trackers =
+    stream.trackers ??
+    (stream.key_type === 'magnet' ? (await readMagnetKey(stream.key)).trackers : [])
+  return swarmIdentifier({ key_type: stream.key_type, infohash: stream.infohash, trackers })
 }
