@@ -22,6 +22,7 @@ import type { PollCycle } from './engine-poller.ts'
 import { openHistoryDatabase } from './history/database.ts'
 import { createHistoryStore, type HistoryStore } from './history/history-store.ts'
 import { createHistoryView } from './history/history-view.ts'
+import { createSwarmHistoryRoutes } from './history/routes.ts'
 import { createLoopDetector, type LoopDetector } from './loop-detection/detector.ts'
 import { createLoopingRoutes } from './loop-detection/routes.ts'
 import { createOrchestratorMetrics, type OrchestratorMetrics } from './metrics.ts'
@@ -160,6 +161,7 @@ export async function createOperations(deps: OperationsDeps): Promise<Operations
   routes.get('/metrics', metrics.handler(config.METRICS_TOKEN))
   routes.route('/', createLoopingRoutes({ loops, settings: () => runtime.get() }))
   routes.route('/', createAlertRoutes({ alerts: alertCenter, history }))
+  routes.route('/', createSwarmHistoryRoutes({ history, streams }))
 
   return {
     metrics,

@@ -120,10 +120,14 @@ function Plot(props: { times: number[]; series: (number | null)[][]; max: number
 }
 
 function Foot({ from, to }: { from: string; to: string }) {
+  // Over a day or a week the clock alone is ambiguous: the date goes in front.
+  const long = Date.parse(to) - Date.parse(from) > 20 * 3_600_000
+  const at = (iso: string) =>
+    long ? `${iso.slice(5, 10)} ${formatClock(iso).slice(0, 5)}` : formatClock(iso)
   return (
     <div class="chart-foot" aria-hidden="true">
-      <span>{formatClock(from)}</span>
-      <span>{formatClock(to)} UTC</span>
+      <span>{at(from)}</span>
+      <span>{at(to)} UTC</span>
     </div>
   )
 }

@@ -14,7 +14,9 @@ import {
 } from '../../orchestrator/history/database.ts'
 import { createHistoryStore } from '../../orchestrator/history/history-store.ts'
 import type { StatSnapshot, StreamState } from '../../orchestrator/streams/types.ts'
+import { startCollector } from '../helpers/collector-process.ts'
 import { createEngineSimulator, registerSimulatedStream } from '../helpers/engine-simulator.ts'
+import { createLocalSwarm } from '../helpers/local-swarm.ts'
 import {
   createTempDir,
   spawnOrchestrator,
@@ -174,4 +176,41 @@ test('the schema is versioned, and a newer database is refused, not touched', as
   const p = await spawnOrchestrator({ DATA_DIR: dir }).catch((err: Error) => err)
   assert.ok(p instanceof Error, 'the orchestrator does not start on it')
   assert.match(p.message, /newer than this orchestrator/)
+})
+
+test('with peer collection on, each active swarm is sampled into the history by source and country', async (t) => {
+  const swarm = await createLocalSwarm({ peers: 4, mode: 'tracker' })
+  t.after(() => swarm.close())
+  const collector = await startCollector({ swarm, trackers: 'udp', dht: false })
+  t.after(() => collector.close())
+  const engine = await createEngineSimulator({ infohash: swarm.infohash })
+  t.after(() => engine.close())
+  const orch = await startTestOrchestrator({
+    PEER_COLLECTOR_ENABLED: 'true',
+    PEER_COLLECTOR_URL: collector.url,
+  })
+  t.after(() => orch.close())
+  await registerSimulatedStream({ orchestratorUrl: orch.url, engine, streamId: 'sw' })
+  await orch.poller.pollOnce() // the engine tells the infohash
+  type Sample = {
+    peers: number
+    sources: Record<string, number>
+    countries: Record<string, number>
+  }
+  let samples: Sample[] = []
+  const until = Date.now() + 20_000
+  // The first ask may find the swarm still being discovered; later rounds see all of it.
+  while ((samples.at(-1)?.peers ?? 0) < 4 && Date.now() < until) {
+    await orch.ops.sampler.sampleOnce()
+    samples = await getJson<Sample[]>(`${orch.url}/streams/sw/swarm?range=hour`)
+  }
+  const last = samples.at(-1)!
+  assert.equal(last.peers, 4)
+  assert.equal(last.sources.tracker, 4)
+  // Loopback peers have no country: counted under `unknown`, never dropped.
+  assert.deepEqual(last.countries, { unknown: 4 })
+  const m = await (await fetch(`${orch.url}/metrics`)).text()
+  assert.match(m, new RegExp(`orchestrator_collector_up\\{collector="${collector.url}"\\} 1`))
+  assert.equal((await fetch(`${orch.url}/streams/nope/swarm`)).status, 404)
+  assert.equal((await fetch(`${orch.url}/streams/sw/swarm?range=year`)).status, 422)
 })

@@ -11,7 +11,7 @@ import {
   registerSimulatedStream,
   type EngineSimulator,
 } from '../helpers/engine-simulator.ts'
-import { startTestOrchestrator } from '../helpers/orchestrator-process.ts'
+import { createTempDir, startTestOrchestrator } from '../helpers/orchestrator-process.ts'
 
 type T = { after: (fn: () => Promise<void>) => void }
 type Looping = { enabled: boolean; threshold_s: number; streams: LoopingStream[] }
@@ -209,4 +209,27 @@ test('settings change through PATCH /config/runtime, validated, and apply withou
   ) as { settings: Record<string, unknown> }
   assert.equal(file.settings.LOOP_DETECTION_ENABLED, true)
   assert.equal(file.settings.LOOP_DETECTION_THRESHOLD_S, 5)
+})
+
+test('the flagged list is kept in the history database across a restart', async (t) => {
+  const engine = await createEngineSimulator()
+  t.after(() => engine.close())
+  const data = await createTempDir()
+  t.after(() => data.remove())
+  const env = { ...FAST, DATA_DIR: data.dir }
+  const first = await startTestOrchestrator(env)
+  engine.freezeLivePosition(await start(first, engine, 'kept'), true)
+  const flagged = await waitFor(
+    () => looping(first.url),
+    (v) => Boolean(listed(v, 'kept')),
+    12_000,
+  )
+  // Saved with the next poll cycle's batch.
+  await first.poller.pollOnce()
+  await first.close()
+
+  const second = await startTestOrchestrator(env)
+  t.after(() => second.close())
+  const after = await looping(second.url)
+  assert.equal(listed(after, 'kept')?.detected_at, listed(flagged, 'kept')?.detected_at)
 })
