@@ -21,16 +21,12 @@ import type {
 } from './contract/peer-events.ts'
 import { PEER_EVENT } from './contract/peer-events.ts'
 import { peerKey, type PeersAnswer } from './contract/peers.ts'
+import { createSubscribers, type FeedMessage, type FeedSubscriber } from './feed-subscribers.ts'
 import { diffAnswers } from './peer-diff.ts'
 
-export type FeedAnswer = PeersAnswer & Record<string, unknown>
+export { FeedFullError, type FeedMessage, type FeedSubscriber } from './feed-subscribers.ts'
 
-/** One SSE message, serialised once and shared by every subscriber. */
-export interface FeedMessage {
-  event: string
-  id?: string
-  data: string
-}
+export type FeedAnswer = PeersAnswer & Record<string, unknown>
 
 export interface PeerFeedOptions {
   /** Diffs kept for resuming (default 64). */
@@ -44,17 +40,6 @@ export interface PeerFeedOptions {
   /** Called when the last subscriber left (e.g. to close the upstream). */
   onEmpty?: () => void
   now?: () => number
-}
-
-export interface FeedSubscriber {
-  /** The next message; 'idle' when `timeoutMs` passed with none (send a heartbeat); null: closed. */
-  next(timeoutMs: number): Promise<FeedMessage | 'idle' | null>
-  /** Leaves the feed; safe twice. */
-  close(): void
-  /** True when the feed dropped this subscriber for not reading. */
-  readonly dropped: boolean
-  /** Resolves once the subscriber is closed (left, dropped, or the feed closed). */
-  readonly whenClosed: Promise<void>
 }
 
 export interface PeerFeed {
@@ -74,13 +59,6 @@ export interface PeerFeed {
   close(): void
 }
 
-export class FeedFullError extends Error {
-  constructor(readonly max: number) {
-    super(`at most ${max} watchers per feed`)
-    this.name = 'FeedFullError'
-  }
-}
-
 const MAX_CHURN_EVENTS = 10_000
 const MAX_STAYS = 500
 
@@ -88,8 +66,6 @@ let feeds = 0
 
 export function createPeerFeed(opts: PeerFeedOptions = {}): PeerFeed {
   const ringSize = opts.ringSize ?? 64
-  const maxSubscribers = opts.maxSubscribers ?? 100
-  const maxQueuedBytes = opts.maxQueuedBytes ?? 1024 * 1024
   const churnWindowMs = opts.churnWindowMs ?? 10 * 60_000
   const now = opts.now ?? Date.now
   // Unique per feed and per process start, so an id from an earlier feed never resumes here.
@@ -101,64 +77,14 @@ export function createPeerFeed(opts: PeerFeedOptions = {}): PeerFeed {
   let status: FeedStatusEvent | null = null
   let snapshotMsg: FeedMessage | null = null
   const ring: { seq: number; msg: FeedMessage }[] = []
-  const subs = new Set<Sub>()
-  let dropped = 0
+  const subs = createSubscribers({
+    maxSubscribers: opts.maxSubscribers ?? 100,
+    maxQueuedBytes: opts.maxQueuedBytes ?? 1024 * 1024,
+    onEmpty: opts.onEmpty,
+  })
   const joins: number[] = []
   const leaves: number[] = []
   const stays: number[] = []
-
-  class Sub implements FeedSubscriber {
-    queue: FeedMessage[] = []
-    bytes = 0
-    closed = false
-    dropped = false
-    primed = false
-    wake: (() => void) | null = null
-    private ended!: () => void
-    whenClosed = new Promise<void>((resolve) => (this.ended = resolve))
-
-    offer(msg: FeedMessage) {
-      if (this.closed) return
-      if (this.bytes + msg.data.length > maxQueuedBytes) {
-        this.dropped = true
-        dropped++
-        this.close()
-        return
-      }
-      this.queue.push(msg)
-      this.bytes += msg.data.length
-      this.wake?.()
-    }
-
-    async next(timeoutMs: number): Promise<FeedMessage | 'idle' | null> {
-      if (!this.queue.length && !this.closed) {
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(done, timeoutMs)
-          function done() {
-            clearTimeout(timer)
-            resolve()
-          }
-          this.wake = done
-        })
-        this.wake = null
-      }
-      if (this.closed) return null
-      const msg = this.queue.shift()
-      if (!msg) return 'idle'
-      this.bytes -= msg.data.length
-      return msg
-    }
-
-    close() {
-      if (this.closed) return
-      this.closed = true
-      this.queue = []
-      this.bytes = 0
-      this.wake?.()
-      this.ended()
-      if (subs.delete(this) && subs.size === 0) opts.onEmpty?.()
-    }
-  }
 
   const idOf = (n: number) => `${token}.${n}`
 
@@ -217,7 +143,7 @@ export function createPeerFeed(opts: PeerFeedOptions = {}): PeerFeed {
       return subs.size
     },
     get droppedCount() {
-      return dropped
+      return subs.dropped
     },
 
     publish(next) {
@@ -227,7 +153,7 @@ export function createPeerFeed(opts: PeerFeedOptions = {}): PeerFeed {
         answer = next
         seq++
         snapshotMsg = null
-        for (const s of subs) {
+        for (const s of subs.all()) {
           s.primed = true
           s.offer(snapshot())
         }
@@ -243,20 +169,18 @@ export function createPeerFeed(opts: PeerFeedOptions = {}): PeerFeed {
       const msg = { event: PEER_EVENT.diff, id: ev.id, data: JSON.stringify(ev) }
       ring.push({ seq, msg })
       if (ring.length > ringSize) ring.shift()
-      for (const s of subs) if (s.primed) s.offer(msg)
+      for (const s of subs.all()) if (s.primed) s.offer(msg)
       return ev
     },
 
     setStatus(next) {
       status = next
       const msg = { event: PEER_EVENT.status, data: JSON.stringify(next) }
-      for (const s of subs) s.offer(msg)
+      for (const s of subs.all()) s.offer(msg)
     },
 
     subscribe(lastEventId) {
-      if (subs.size >= maxSubscribers) throw new FeedFullError(maxSubscribers)
-      const sub = new Sub()
-      subs.add(sub)
+      const sub = subs.add()
       if (status) sub.offer({ event: PEER_EVENT.status, data: JSON.stringify(status) })
       if (!answer) return sub
       sub.primed = true
@@ -266,9 +190,7 @@ export function createPeerFeed(opts: PeerFeedOptions = {}): PeerFeed {
       return sub
     },
 
-    close() {
-      for (const s of [...subs]) s.close()
-    },
+    close: () => subs.closeAll(),
   }
 
   /** The diffs after `lastEventId` when the ring still holds them all; else undefined. */

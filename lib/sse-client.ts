@@ -2,7 +2,8 @@
  * Reads a server-sent events stream over fetch (headers, abort and a byte bound, which the
  * browser's EventSource lacks), parsed by `eventsource-parser`. Resolves when the stream ends;
  * rejects when it cannot open (non-2xx, not `text/event-stream`), when one event grows past
- * `maxEventBytes`, or when `idleMs` passes with nothing received (not even a heartbeat).
+ * `maxEventBytes`, when `idleMs` passes with nothing received (not even a heartbeat), or when
+ * `onEvent` throws (the error's message then starts with `bad event:`).
  *
  * @example
  * await readEventStream(`${base}/peers/${ih}/events`, { onOpen, onEvent: (e) => log(e.event, e.data) })
@@ -76,7 +77,12 @@ export async function readEventStream(url: string, opts: ReadEventStreamOptions)
     const parser = createParser({
       onEvent(m) {
         pending = 0
-        opts.onEvent(m)
+        if (why) return
+        try {
+          opts.onEvent(m)
+        } catch (err) {
+          fail(`bad event: ${(err as Error).message}`)
+        }
       },
     })
     const decoder = new TextDecoder()

@@ -10,6 +10,7 @@ import type { EnginePoller } from './engine-poller.ts'
 import { createRequestGuard } from './request-guard.ts'
 import { createPanel, createPanelData } from './panel/index.ts'
 import { createEventRoutes } from './routes/events.ts'
+import { createLiveRoutes } from './routes/live.ts'
 import { createRuntimeConfigRoutes } from './routes/runtime-config.ts'
 import { createStreamRoutes } from './routes/streams.ts'
 import type { RuntimeSettingsStore } from './runtime-settings.ts'
@@ -80,6 +81,8 @@ export function createOrchestratorApp(deps: OrchestratorDeps): Hono {
   })
 
   app.route('/', createEventRoutes(deps))
+  // Before the stream routes, which would take `/streams/events` for a stream id.
+  app.route('/', createLiveRoutes(deps))
   app.route('/', createStreamRoutes(deps))
   app.route('/', createRuntimeConfigRoutes(deps))
   // The dashboard (/, /panel/*): pages read the stores directly and peers through this app.

@@ -36,6 +36,11 @@ export interface EnginePoller {
   pollOnce(): Promise<PollCycle>
   /** Stops the schedule and aborts requests in flight; safe to call twice. */
   stop(): Promise<void>
+  /**
+   * Calls `fn` after every cycle, once the store holds its results (live views push them);
+   * returns the unsubscribe. `fn` must be cheap and must not throw.
+   */
+  watch(fn: (cycle: PollCycle) => void): () => void
   /** Last finished cycle and how many overran the interval, for /health and the bench. */
   status(): {
     interval_ms: number
@@ -62,6 +67,7 @@ export function createEnginePoller(opts: EnginePollerOptions): EnginePoller {
   let abort = new AbortController()
   let lastCycle: PollCycle | null = null
   let overruns = 0
+  const watchers = new Set<(cycle: PollCycle) => void>()
 
   async function pollStream(id: string, statUrl: string, signal: AbortSignal) {
     const outcome = await opts.engine.fetchStat(statUrl, signal)
@@ -113,6 +119,13 @@ export function createEnginePoller(opts: EnginePollerOptions): EnginePoller {
     } catch (err) {
       opts.log.error('after-poll hook failed', { err })
     }
+    for (const fn of watchers) {
+      try {
+        fn(c)
+      } catch (err) {
+        opts.log.error('poll watcher failed', { err })
+      }
+    }
     if (c.duration_ms > opts.intervalMs) {
       overruns++
       opts.log.warn('poll cycle overran its interval', { ...c, interval_ms: opts.intervalMs })
@@ -147,6 +160,10 @@ export function createEnginePoller(opts: EnginePollerOptions): EnginePoller {
       schedule(opts.intervalMs)
     },
     pollOnce,
+    watch(fn) {
+      watchers.add(fn)
+      return () => watchers.delete(fn)
+    },
     async stop() {
       running = false
       clearTimeout(timer)
