@@ -2,67 +2,18 @@ import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { z } from 'zod'
-import type { Logger } from '../lib/log.ts'
 import {
-  MAX_COLLECTOR_URL_LENGTH,
-  MAX_COLLECTORS,
-  parseCollectorUrl,
-  parseCollectorUrlList,
-} from './collector-url.ts'
-import { LOOP_DETECTION_PATCH, type LoopDetectionSettings } from './loop-detection/settings.ts'
+  collectorUrlListSchema,
+  collectorUrlSchema,
+  runtimePatchSchema,
+  type RuntimePatch,
+  type RuntimeSettings,
+} from '../lib/contract/runtime-settings.ts'
+import type { Logger } from '../lib/log.ts'
 
-/** Settings a person can change while the orchestrator runs (Settings > Peer Collector, Loop Detection). */
-export interface RuntimeSettings extends LoopDetectionSettings {
-  PEER_COLLECTOR_ENABLED: boolean
-  /**
-   * Collector base URLs, http(s), no trailing slash, comma-separated when there are several
-   * (one collector per VPN; at most MAX_COLLECTORS); null when not set.
-   */
-  PEER_COLLECTOR_URL: string | null
-  /** Max age (s) of a collector answer; sent to the collector as `?max_age=` per request. */
-  CACHE_TTL_SECONDS: number
-}
-
-/** A collector base URL as parseCollectorUrl accepts it, normalised; errors name the reason. */
-export const collectorUrlSchema = z
-  .string()
-  .max(MAX_COLLECTOR_URL_LENGTH)
-  .transform((s, ctx) => {
-    try {
-      return parseCollectorUrl(s)
-    } catch (err) {
-      ctx.addIssue({ code: 'custom', message: (err as Error).message })
-      return z.NEVER
-    }
-  })
-
-/**
- * `PEER_COLLECTOR_URL` as a PATCH may give it: one URL, a comma-separated list, or an array of
- * URLs; each checked like collectorUrlSchema, and the whole normalised to one comma-separated
- * string (what GET answers), so a single URL reads back exactly as before.
- */
-export const collectorUrlListSchema = z
-  .union([
-    z.string().max(MAX_COLLECTORS * (MAX_COLLECTOR_URL_LENGTH + 2)),
-    z.array(z.string().max(MAX_COLLECTOR_URL_LENGTH)).max(MAX_COLLECTORS),
-  ])
-  .transform((v, ctx) => {
-    try {
-      return parseCollectorUrlList(Array.isArray(v) ? v.join(',') : v).join(',')
-    } catch (err) {
-      ctx.addIssue({ code: 'custom', message: (err as Error).message })
-      return z.NEVER
-    }
-  })
-
-/** Body of `PATCH /config/runtime`: any subset; unknown keys are an error so typos show. */
-export const runtimePatchSchema = z.strictObject({
-  PEER_COLLECTOR_ENABLED: z.boolean().optional(),
-  PEER_COLLECTOR_URL: collectorUrlListSchema.nullable().optional(),
-  CACHE_TTL_SECONDS: z.number().int().min(0).max(86400).optional(),
-  ...LOOP_DETECTION_PATCH,
-})
-export type RuntimePatch = z.infer<typeof runtimePatchSchema>
+// The API's shapes live in the shared contract; the store below persists them.
+export { collectorUrlListSchema, collectorUrlSchema, runtimePatchSchema }
+export type { RuntimePatch, RuntimeSettings }
 
 export const RUNTIME_SETTINGS_FILE = 'runtime-settings.json'
 const TEMP_SUFFIX = '.tmp'

@@ -14,20 +14,12 @@
  * const alerts = createAlertCenter({ history, settings, metrics, webhook, log })
  * alerts.checkStreams(store.list({ status: 'started' }))
  */
+import type { ActiveAlert, AlertKind } from '../../lib/contract/operations.ts'
 import type { Logger } from '../../lib/log.ts'
 import type { HistoryStore, StoredEvent } from '../history/history-store.ts'
 import type { StreamState } from '../streams/types.ts'
 
-export type AlertKind = 'starvation' | 'looping' | 'collector_down' | 'swarm_collapse'
-
-export interface ActiveAlert {
-  kind: AlertKind
-  /** The stream id, or the collector's origin for `collector_down`. */
-  subject: string
-  message: string
-  since: string
-  details: Record<string, unknown>
-}
+export type { ActiveAlert, AlertKind }
 
 export interface AlertCenterOptions {
   history: Pick<HistoryStore, 'appendEvent' | 'events'>

@@ -11,29 +11,13 @@
  * loops.start()
  * loops.list() // [{ stream_id: 'ch-7', state: 'looping', frozen_s: 3720, ... }]
  */
+import type { LoopingStream } from '../../lib/contract/operations.ts'
 import type { Logger } from '../../lib/log.ts'
 import type { EngineClient } from '../engine/engine-client.ts'
 import type { StreamStore } from '../streams/store.ts'
 import type { LoopDetectionSettings } from './settings.ts'
 
-export interface LoopingStream {
-  stream_id: string
-  key: string
-  /** When the stream was flagged (ISO 8601). */
-  detected_at: string
-  /** The live position that stopped advancing (Unix seconds, as the engine sent it). */
-  live_last: string
-  /** Poll time of the first answer that showed this position. */
-  frozen_since: string
-  /** Seconds the position had stood still at the latest answer. */
-  frozen_s: number
-  /** `looping` while it stands still; `recovered` once it advanced again; `ended` with the stream. */
-  state: 'looping' | 'recovered' | 'ended'
-  /** When it recovered or ended; null while looping. */
-  resolved_at: string | null
-  /** Whether a stop was sent (LOOP_DETECTION_STOP), and what the engine said. */
-  stop: { ok: boolean; detail: string } | null
-}
+export type { LoopingStream }
 
 export interface LoopDetectorOptions {
   store: Pick<StreamStore, 'list' | 'end'>

@@ -7,26 +7,16 @@
  * const first = loopDetectionDefaults(config) // from the env settings
  * runtimePatchSchema.extend(LOOP_DETECTION_PATCH)
  */
-import { z } from 'zod'
+import {
+  LOOP_DETECTION_BOUNDS as BOUNDS,
+  LOOP_DETECTION_PATCH,
+  type LoopDetectionSettings,
+} from '../../lib/contract/runtime-settings.ts'
 import { bool, defineSettings, int, loadSettings } from '../../lib/settings.ts'
 
-export interface LoopDetectionSettings {
-  LOOP_DETECTION_ENABLED: boolean
-  /** Seconds a live position may stand still before the stream counts as looping. */
-  LOOP_DETECTION_THRESHOLD_S: number
-  /** Seconds between two checks. */
-  LOOP_DETECTION_INTERVAL_S: number
-  /** Stop a looping stream's engine session through its command URL. */
-  LOOP_DETECTION_STOP: boolean
-  /** Seconds a flagged stream stays listed after it recovered or ended; 0 keeps it until cleared. */
-  LOOP_DETECTION_RETENTION_S: number
-}
-
-const BOUNDS = {
-  LOOP_DETECTION_THRESHOLD_S: { min: 5, max: 7 * 86400 },
-  LOOP_DETECTION_INTERVAL_S: { min: 1, max: 3600 },
-  LOOP_DETECTION_RETENTION_S: { min: 0, max: 30 * 86400 },
-} as const
+// Names and bounds are the runtime settings contract's, so the env and PATCH agree.
+export { LOOP_DETECTION_PATCH }
+export type { LoopDetectionSettings }
 
 export const LOOP_DETECTION_SETTINGS = defineSettings({
   LOOP_DETECTION_ENABLED: {
@@ -55,17 +45,6 @@ export const LOOP_DETECTION_SETTINGS = defineSettings({
     parse: int(BOUNDS.LOOP_DETECTION_RETENTION_S),
   },
 })
-
-const seconds = (b: { min: number; max: number }) => z.number().int().min(b.min).max(b.max)
-
-/** The runtime patch fields (`PATCH /config/runtime`), with the same bounds as the env. */
-export const LOOP_DETECTION_PATCH = {
-  LOOP_DETECTION_ENABLED: z.boolean().optional(),
-  LOOP_DETECTION_THRESHOLD_S: seconds(BOUNDS.LOOP_DETECTION_THRESHOLD_S).optional(),
-  LOOP_DETECTION_INTERVAL_S: seconds(BOUNDS.LOOP_DETECTION_INTERVAL_S).optional(),
-  LOOP_DETECTION_STOP: z.boolean().optional(),
-  LOOP_DETECTION_RETENTION_S: seconds(BOUNDS.LOOP_DETECTION_RETENTION_S).optional(),
-}
 
 export { BOUNDS as LOOP_DETECTION_BOUNDS }
 

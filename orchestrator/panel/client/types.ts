@@ -3,7 +3,7 @@
  * islands import these, so nothing here may pull in Node code.
  */
 import type { PeersAnswer, PeerView } from '../../../lib/contract/peers.ts'
-import type { StatSnapshot, StreamPage, StreamState } from '../../streams/types.ts'
+import type { StatSnapshot, StreamPage, StreamState } from '../../../lib/contract/streams.ts'
 
 /** One row of `GET /streams` (speeds in KB/s as the engine reports them, totals in bytes). */
 export type StreamView = StreamState
@@ -12,7 +12,7 @@ export type { StatSnapshot }
 
 /** `GET /streams?limit=&offset=&q=`: one page of streams, active first, with totals. */
 export type StreamPageView = StreamPage<StreamView>
-export type { StreamSummary } from '../../streams/types.ts'
+export type { StreamSummary } from '../../../lib/contract/streams.ts'
 
 export type PeerRow = Partial<PeerView> & { ip: string; port: number }
 
@@ -43,13 +43,13 @@ export interface ApiProblem {
 export type PeersResult = { ok: true; value: StreamPeers } | { ok: false; problem: ApiProblem }
 
 /** One entry of `GET /alerts`. */
-export type { ActiveAlert } from '../../alerts/alert-center.ts'
+export type { ActiveAlert } from '../../../lib/contract/operations.ts'
 
 /** One entry of `GET /looping-streams`. */
-export type { LoopingStream } from '../../loop-detection/detector.ts'
+export type { LoopingStream } from '../../../lib/contract/operations.ts'
 
 /** `GET /config/runtime`. */
-export type { RuntimeSettings } from '../../runtime-settings.ts'
+export type { RuntimeSettings } from '../../../lib/contract/runtime-settings.ts'
 
 /**
  * The fields the streams table shows. Pages hand islands this projection rather than whole
