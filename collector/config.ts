@@ -86,7 +86,9 @@ export const DISCOVERY_SETTINGS = defineSettings({
     parse: int({ min: 0, max: 120_000 }),
   },
   MAX_TRACKED_SWARMS: {
-    default: '64',
+    // Above a dashboard's usual stream count: a swarm dropped while still asked about is looked
+    // up again from scratch, so fewer slots than streams means a lookup per request, not per swarm.
+    default: '256',
     doc: 'Swarms kept tracked in the background; the least recently asked is dropped first',
     parse: int({ min: 1, max: 10_000 }),
   },

@@ -27,6 +27,12 @@ export type {
 /** Adds enrichment to peers; bounded in time by `deadline` (epoch ms). */
 export interface PeerEnricher {
   enrich(peers: PeerView[], opts: { infohash: string; deadline: number }): Promise<PeerView[]>
+  /**
+   * Moves whenever `enrich` could answer differently for the same peers (a web geolocation
+   * arrived), so an answer enriched before can be told out of date. Absent: answers are
+   * enriched afresh every time.
+   */
+  version?(): number
   /** What /health shows about enrichment (databases, cache figures). */
   health(): Record<string, unknown>
   close(): Promise<void>

@@ -90,6 +90,18 @@ export interface SwarmRegistry {
   /** True when the swarm is tracked and its first round has settled. */
   isSettled(infohash: string): boolean
   /**
+   * For a tracked swarm whose first round has settled, what `query` with no wait does (marks it
+   * asked, adds the magnet's trackers, starts a due refresh) without building a snapshot, and
+   * the swarm's change stamp: it moves whenever the snapshot or the wire state laid over it may
+   * have changed, and never repeats, so an answer built at one stamp can be served again while
+   * the stamp holds. Undefined when the swarm is not tracked or still on its first round.
+   *
+   * @example
+   * const stamp = registry.peek(infohash, {})
+   * if (stamp !== undefined && stamp === view.stamp) return view.body
+   */
+  peek(infohash: string, opts: { streamTrackers?: StreamTracker[] }): number | undefined
+  /**
    * Calls `fn` (synchronously, so keep it cheap) whenever the swarm's peers may have changed:
    * a new peer or source, peers expired, a round settled, or `changed()` was called (the wire
    * tried or lost a peer). Returns the unsubscribe. At most MAX_WATCHERS in all.
@@ -115,6 +127,8 @@ interface TrackedSwarm {
   lastAsked: number
   /** The round running now, shared by every request that arrives meanwhile. */
   round: Promise<void> | null
+  /** Moves on every change of what an answer shows (see `peek`). */
+  stamp: number
   lastRoundStarted: number
   settledOnce: boolean
   lastDht: 'done' | 'timeout' | 'aborted' | 'error' | null
@@ -147,11 +161,15 @@ export function createSwarmRegistry(opts: SwarmRegistryOptions): SwarmRegistry {
   let rounds = 0
   let dropped = 0
   let closed = false
+  // One clock for every swarm: a swarm dropped and tracked again never reuses a stamp.
+  let stamps = 0
   // By infohash, apart from the swarm: a watcher outlives the swarm being dropped and re-tracked.
   const watchers = new Map<string, Set<() => void>>()
   let watcherCount = 0
 
   function changed(infohash: string) {
+    const swarm = swarms.get(infohash)
+    if (swarm) swarm.stamp = ++stamps
     const set = watchers.get(infohash)
     if (!set) return
     for (const fn of set) {
@@ -268,6 +286,7 @@ export function createSwarmRegistry(opts: SwarmRegistryOptions): SwarmRegistry {
       queued: false,
       lastAsked: Date.now(),
       round: null,
+      stamp: ++stamps,
       lastRoundStarted: 0,
       settledOnce: false,
       lastDht: null,
@@ -315,11 +334,14 @@ export function createSwarmRegistry(opts: SwarmRegistryOptions): SwarmRegistry {
       swarm.streamTrackers.set(url, session)
       // Before the first round the round announces it; after, it should not wait a refresh.
       if (swarm.round || swarm.settledOnce)
-        void session.announce({
-          timeoutMs: roundTimeoutMs,
-          signal: swarm.abort.signal,
-          minIntervalMs: opts.trackerMinIntervalMs,
-        })
+        void session
+          .announce({
+            timeoutMs: roundTimeoutMs,
+            signal: swarm.abort.signal,
+            minIntervalMs: opts.trackerMinIntervalMs,
+          })
+          // How it answered is in the swarm's tracker list, even when it named no new peer.
+          .then(() => changed(swarm.infohash))
     }
   }
 
@@ -346,8 +368,11 @@ export function createSwarmRegistry(opts: SwarmRegistryOptions): SwarmRegistry {
       // A peer we hold a connection to is in the swarm whatever the sources say.
       if (opts.wire)
         for (const peer of [...swarm.peers.values()])
-          if (opts.wire.state(swarm.infohash, peer.ip, peer.port)?.connected)
+          if (opts.wire.state(swarm.infohash, peer.ip, peer.port)?.connected) {
             swarm.peers.touch(peer.ip, peer.port)
+            // Its last_seen (and the order) moved: answers built before are out of date.
+            swarm.stamp = ++stamps
+          }
       const before = swarm.peers.size
       swarm.peers.expire(seenSince)
       if (swarm.peers.size !== before) changed(swarm.infohash)
@@ -418,20 +443,35 @@ export function createSwarmRegistry(opts: SwarmRegistryOptions): SwarmRegistry {
     })
   }
 
+  /** A settled swarm asked again: remembered as asked, its magnet's trackers, a due refresh. */
+  function askSettled(swarm: TrackedSwarm, streamTrackers: StreamTracker[] | undefined) {
+    swarm.lastAsked = Date.now()
+    if (streamTrackers?.length) addStreamTrackers(swarm, streamTrackers)
+    if (!swarm.round && Date.now() - swarm.lastRoundStarted >= opts.refreshMs)
+      void startRound(swarm)
+  }
+
   return {
     async query(infohash, { waitMs, signal, streamTrackers }) {
       if (closed) throw new HttpError(503, 'shutting down')
       const swarm = track(infohash)
-      swarm.lastAsked = Date.now()
-      if (streamTrackers?.length) addStreamTrackers(swarm, streamTrackers)
       // Answer at once from what is known unless the first round is still running; a stale
       // swarm gets a fresh round in the background. A queued swarm answers at once.
-      if (!swarm.settledOnce) {
+      if (swarm.settledOnce) askSettled(swarm, streamTrackers)
+      else {
+        swarm.lastAsked = Date.now()
+        if (streamTrackers?.length) addStreamTrackers(swarm, streamTrackers)
         startCold(swarm)
         if (!swarm.queued && waitMs > 0) await firstResults(swarm, waitMs, signal)
-      } else if (!swarm.round && Date.now() - swarm.lastRoundStarted >= opts.refreshMs)
-        void startRound(swarm)
+      }
       return snapshot(swarm)
+    },
+
+    peek(infohash, { streamTrackers }) {
+      const swarm = swarms.get(infohash)
+      if (closed || !swarm?.settledOnce) return undefined
+      askSettled(swarm, streamTrackers)
+      return swarm.stamp
     },
 
     decorate: (infohash, peers) =>

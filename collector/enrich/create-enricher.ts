@@ -97,6 +97,8 @@ export function createPeerEnricher(options: PeerEnricherOptions): PeerEnricher {
       )
   }
   const webInFlight = new Map<string, Promise<void>>()
+  // Moves when a web answer lands: answers enriched before it lack that place.
+  let version = 0
   const clients: ClientIdentifier | null =
     (options.identifyClients ?? settings.CLIENT_ID_ENABLED)
       ? createClientIdentifier({
@@ -135,9 +137,10 @@ export function createPeerEnricher(options: PeerEnricherOptions): PeerEnricher {
       task = webLookup(ip)
         .then((fields) => {
           // The offline ASN (if any) stays; the web answer fills the place.
-          if (fields)
+          if (fields) {
             geoCache.set(ip, { source: 'web', fields: { ...fields, ...pickAsn(offline) } })
-          else geoCache.set(ip, { source: 'none', fields: offline }, WEB_MISS_TTL_MS)
+            version++
+          } else geoCache.set(ip, { source: 'none', fields: offline }, WEB_MISS_TTL_MS)
         })
         .finally(() => webInFlight.delete(ip))
       webInFlight.set(ip, task)
@@ -188,6 +191,7 @@ export function createPeerEnricher(options: PeerEnricherOptions): PeerEnricher {
 
   return {
     enrich,
+    version: () => version,
     // /health spreads this: GeoIP availability at the top, the details under `enrichment`.
     health: () => {
       const databases = geoIp?.databases() ?? []

@@ -1,0 +1,176 @@
+// Collector capacity and warm throughput, against a local swarm (tracker + DHT on 127.0.0.x) and
+// the collector as a child process with its shipped defaults (memory cache, enrichment). Figures,
+// each as a ratio to a bare Hono JSON endpoint (its own process, same body) in the same run:
+// - a dashboard's first look: 1,000 concurrent GET /peers over 100 swarms the collector has never
+//   seen: 5xx count, p95 latency (target <= 1 s) and discovery lookups per swarm (target 1);
+// - warm throughput: requests per second with THROUGHPUT_CONCURRENCY in flight (target >= 0.8x).
+// Requests go through one keep-alive agent of at most MAX_SOCKETS connections, as a proxy or the
+// orchestrator would send them: 1,000 fresh connections at once measure this machine's TCP
+// accept queue (a bare Hono endpoint takes over a second), not the service.
+import { spawn, type ChildProcess } from 'node:child_process'
+import { Agent, get } from 'node:http'
+import { fileURLToPath } from 'node:url'
+import { startCollectorProcess } from '../test/helpers/collector-process.ts'
+import { createLocalSwarm, type LocalTorrent } from '../test/helpers/local-swarm.ts'
+import { median } from './helpers.ts'
+
+const SWARMS = 100
+const REQUESTS = 1000
+const PEERS_PER_SWARM = 3
+const P95_TARGET_MS = 1000
+const THROUGHPUT_MS = 2000
+const THROUGHPUT_CONCURRENCY = 16
+const THROUGHPUT_TARGET = 0.8
+const MAX_SOCKETS = 128
+const ROOT = fileURLToPath(new URL('../', import.meta.url))
+const agent = new Agent({ keepAlive: true, maxSockets: MAX_SOCKETS })
+
+/** GET `url` through the shared agent; resolves with the status once the body is read. */
+function fetchStatus(url: string): Promise<number> {
+  return new Promise((resolve) => {
+    get(url, { agent }, (res) => {
+      res.resume()
+      res.once('end', () => resolve(res.statusCode ?? 0))
+      res.once('error', () => resolve(0))
+    }).once('error', () => resolve(0))
+  })
+}
+
+const verdict = (ok: boolean) => (ok ? 'MET' : 'MISSED')
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+interface Burst {
+  statuses: Map<number, number>
+  p50: number
+  p95: number
+  max: number
+}
+
+/** REQUESTS requests at once, spread evenly over `ids`; latency of each and status counts. */
+async function burst(url: string, ids: string[]): Promise<Burst> {
+  const times: number[] = []
+  const statuses = new Map<number, number>()
+  await Promise.all(
+    Array.from({ length: REQUESTS }, async (_, i) => {
+      const t0 = performance.now()
+      const status = await fetchStatus(`${url}/peers/${ids[i % ids.length]}`)
+      times.push(performance.now() - t0)
+      statuses.set(status, (statuses.get(status) ?? 0) + 1)
+    }),
+  )
+  times.sort((a, b) => a - b)
+  return {
+    statuses,
+    p50: median(times),
+    p95: times[Math.ceil(times.length * 0.95) - 1]!,
+    max: times.at(-1)!,
+  }
+}
+
+/** Requests per second over THROUGHPUT_MS with THROUGHPUT_CONCURRENCY in flight. */
+async function throughput(url: string, ids: string[]): Promise<number> {
+  let done = 0
+  let n = 0
+  const end = performance.now() + THROUGHPUT_MS
+  const worker = async () => {
+    while (performance.now() < end) {
+      if ((await fetchStatus(`${url}/peers/${ids[n++ % ids.length]}`)) === 200) done++
+    }
+  }
+  const t0 = performance.now()
+  await Promise.all(Array.from({ length: THROUGHPUT_CONCURRENCY }, worker))
+  return done / ((performance.now() - t0) / 1000)
+}
+
+/** A bare Hono app answering every /peers/:id with `body`, in its own process. */
+async function startBareHono(body: string): Promise<{ url: string; child: ChildProcess }> {
+  const code = `
+    import { Hono } from 'hono'
+    import { serve } from '@hono/node-server'
+    const body = JSON.parse(process.env.BENCH_BODY)
+    const app = new Hono()
+    app.get('/peers/:id', (c) => c.json(body))
+    serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info) => console.log(info.port))
+  `
+  const child = spawn(process.execPath, ['--input-type=module', '-e', code], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', BENCH_BODY: body },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stdout!.setEncoding('utf8').once('data', (d: string) => resolve(Number(d.trim())))
+    child.once('exit', (c) => reject(new Error(`bare hono exited ${c}`)))
+  })
+  return { url: `http://127.0.0.1:${port}`, child }
+}
+
+export default async function capacityBench(): Promise<void> {
+  const swarm = await createLocalSwarm({ peers: PEERS_PER_SWARM, mode: 'both' })
+  const children: ChildProcess[] = []
+  try {
+    const torrents: LocalTorrent[] = [swarm]
+    while (torrents.length < SWARMS)
+      torrents.push(await swarm.addTorrent({ peers: PEERS_PER_SWARM, mode: 'tracker' }))
+    const ids = torrents.map((t) => t.infohash)
+    const collector = await startCollectorProcess({ swarm })
+    children.push(collector.child)
+    await sleep(500)
+    const health = async () =>
+      (await (await fetch(`${collector.url}/health`)).json()) as Record<string, number>
+
+    const before = await health()
+    const cold = await burst(collector.url, ids)
+    // Swarms that waited in the lookup queue were answered at once; their lookups run after.
+    let after = await health()
+    for (const end = Date.now() + 30_000; Date.now() < end; after = await health()) {
+      if (after.cold_lookups === 0 && after.queued_lookups === 0) break
+      await sleep(100)
+    }
+    const lookups = after.dht_lookups! - before.dht_lookups!
+    const rounds = after.discovery_rounds! - before.discovery_rounds!
+
+    // Warm: every swarm known; the answer body of the first is what the bare endpoint serves.
+    const sample = await (await fetch(`${collector.url}/peers/${ids[0]}`)).text()
+    const bare = await startBareHono(sample)
+    children.push(bare.child)
+    const bareCold = await burst(bare.url, ids)
+    // Alternate and keep each one's best run, so neither pays alone for warming up the client.
+    let bareRps = 0
+    let warmRps = 0
+    for (let i = 0; i < 2; i++) {
+      bareRps = Math.max(bareRps, await throughput(bare.url, ids))
+      warmRps = Math.max(warmRps, await throughput(collector.url, ids))
+    }
+
+    const fivexx = [...cold.statuses].filter(([s]) => s >= 500 || s === 0)
+    const count5xx = fivexx.reduce((n, [, c]) => n + c, 0)
+    const statusText = [...cold.statuses]
+      .sort(([a], [b]) => a - b)
+      .map(([s, c]) => `${s || 'failed'}: ${c}`)
+      .join(', ')
+    console.log(
+      `${REQUESTS} concurrent GET /peers over ${SWARMS} new swarms: ${statusText}; ` +
+        `5xx ${count5xx}: ${verdict(count5xx === 0)}`,
+    )
+    console.log(
+      `  latency p50 ${cold.p50.toFixed(0)} ms, p95 ${cold.p95.toFixed(0)} ms, max ${cold.max.toFixed(0)} ms ` +
+        `= p95 ${(cold.p95 / bareCold.p95).toFixed(1)}x a bare Hono endpoint's (${bareCold.p95.toFixed(0)} ms); ` +
+        `target p95 <= ${P95_TARGET_MS} ms: ${verdict(cold.p95 <= P95_TARGET_MS)}`,
+    )
+    console.log(
+      `  discovery: ${rounds} rounds and ${lookups} DHT lookups for ${SWARMS} swarms = ` +
+        `${(rounds / SWARMS).toFixed(2)} rounds per swarm; target one lookup per swarm: ` +
+        `${verdict(rounds === SWARMS && lookups === SWARMS)}`,
+    )
+    const ratio = warmRps / bareRps
+    console.log(
+      `warm throughput over ${SWARMS} swarms: ${warmRps.toFixed(0)} req/s = ${ratio.toFixed(2)}x a bare Hono ` +
+        `endpoint serving one answer (${bareRps.toFixed(0)} req/s, ${THROUGHPUT_CONCURRENCY} in flight); ` +
+        `target >= ${THROUGHPUT_TARGET}x: ${verdict(ratio >= THROUGHPUT_TARGET)}`,
+    )
+  } finally {
+    agent.destroy()
+    for (const c of children) c.kill('SIGTERM')
+    await swarm.close()
+  }
+}

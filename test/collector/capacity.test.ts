@@ -1,0 +1,97 @@
+// Guards what a dashboard opening on many streams at once sees: a burst of concurrent requests
+// over many swarms the collector has never seen is never turned away (the lookups queue), each
+// swarm is looked up once however many ask, and a warm answer reused while nothing changed
+// still shows a new peer on the next answer, long before the answer's max age.
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import type { PeersAnswer } from '../../collector/types.ts'
+import { startCollector } from '../helpers/collector-process.ts'
+import { createLocalSwarm, type LocalTorrent } from '../helpers/local-swarm.ts'
+
+const SWARMS = 20
+const REQUESTS = 200
+
+type Health = Record<string, number>
+const health = async (url: string) => (await (await fetch(`${url}/health`)).json()) as Health
+
+async function until<T>(what: string, fn: () => Promise<T | undefined>, ms = 20_000) {
+  for (const end = Date.now() + ms; Date.now() < end;) {
+    const v = await fn()
+    if (v !== undefined) return v
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  throw new Error(`timed out waiting for ${what}`)
+}
+
+const addr = (p: { ip: string; port: number }) => `${p.ip}:${p.port}`
+
+test(`${REQUESTS} concurrent requests over ${SWARMS} new swarms: no 5xx, one lookup per swarm, every swarm found`, async (t) => {
+  const swarm = await createLocalSwarm({ peers: 2, mode: 'both' })
+  t.after(() => swarm.close())
+  const torrents: LocalTorrent[] = [swarm]
+  while (torrents.length < SWARMS)
+    torrents.push(await swarm.addTorrent({ peers: 2, mode: 'tracker' }))
+  // Few lookup slots, so most new swarms wait in the queue during the burst.
+  const collector = await startCollector({ swarm, env: { MAX_CONCURRENT_LOOKUPS: '4' } })
+  t.after(() => collector.close())
+
+  const statuses = await Promise.all(
+    Array.from({ length: REQUESTS }, async (_, i) => {
+      const res = await fetch(`${collector.url}/peers/${torrents[i % SWARMS]!.infohash}`)
+      await res.arrayBuffer()
+      return res.status
+    }),
+  )
+  assert.deepEqual(
+    statuses.filter((s) => s !== 200),
+    [],
+    'every request answered 200',
+  )
+
+  const settled = await until('the lookup queue to drain', async () => {
+    const h = await health(collector.url)
+    return h.cold_lookups === 0 && h.queued_lookups === 0 ? h : undefined
+  })
+  assert.equal(settled.tracked_swarms, SWARMS)
+  assert.equal(settled.discovery_rounds, SWARMS, 'one discovery round per swarm')
+  assert.equal(settled.dht_lookups, SWARMS, 'one DHT lookup per swarm')
+
+  // Asked again, every swarm lists its own peers.
+  for (const torrent of torrents) {
+    const answer = (await (
+      await fetch(`${collector.url}/peers/${torrent.infohash}`)
+    ).json()) as PeersAnswer
+    assert.equal(answer.discovering, false)
+    assert.deepEqual(new Set(answer.peers.map(addr)), new Set(torrent.peers.map(addr)))
+  }
+})
+
+test('a new peer shows on the next answers after a discovery update, not after the max age', async (t) => {
+  const swarm = await createLocalSwarm({ peers: 3, mode: 'tracker' })
+  t.after(() => swarm.close())
+  const collector = await startCollector({
+    swarm,
+    dht: false,
+    env: {
+      // Ten minutes: only a change, never the age, can make the peer appear within the test.
+      CACHE_TTL_SECONDS: '600',
+      SWARM_REFRESH_SECONDS: '1',
+      TRACKER_MIN_INTERVAL_SECONDS: '1',
+    },
+  })
+  t.after(() => collector.close())
+  const ask = async () =>
+    (await (await fetch(`${collector.url}/peers/${swarm.infohash}`)).json()) as PeersAnswer
+
+  const first = await ask()
+  assert.equal(first.peer_count, 3)
+  const again = await ask()
+  assert.deepEqual(again.peers.map(addr), first.peers.map(addr), 'nothing changed, same peers')
+
+  const late = await swarm.addPeer()
+  const later = await until('the late peer to be listed', async () => {
+    const a = await ask()
+    return a.peers.some((p) => addr(p) === addr(late)) ? a : undefined
+  })
+  assert.equal(later.peer_count, 4)
+})
