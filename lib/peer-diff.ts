@@ -7,7 +7,14 @@
  * const now = applyDiff(before, diff!)    // deep-equal to `after` (cached_at aside)
  */
 import type { AnswerFields, PeerChange, PeerDiff } from './contract/peer-events.ts'
-import { peerKey, type PeersAnswer, type PeerView } from './contract/peers.ts'
+// Types only: the browser bundle must not pull zod in through the contract.
+import type { PeersAnswer, PeerView } from './contract/peers.ts'
+
+/** `ip:port`, IPv6 bracketed: the same key as the contract's peerKey. */
+export function peerKeyOf(p: { ip: string; port: number }): string {
+  return p.ip.includes(':') ? `[${p.ip}]:${p.port}` : `${p.ip}:${p.port}`
+}
+const peerKey = peerKeyOf
 
 /** Answer fields never diffed: `peers` has its own lists and `cached_at` changes every read. */
 const SKIPPED_FIELDS = new Set(['peers', 'cached_at'])
@@ -44,7 +51,10 @@ export function diffAnswers(prev: Answer, next: Answer): PeerDiff | null {
  * The answer after `diff`: removed peers gone, changed ones updated (null unsets a field),
  * added ones first (newest first, as the collector lists them). Does not modify `answer`.
  */
-export function applyDiff<A extends { peers: PeerView[] }>(answer: A, diff: PeerDiff): A {
+export function applyDiff<A extends { peers: { ip: string; port: number }[] }>(
+  answer: A,
+  diff: PeerDiff,
+): A {
   const removed = new Set(diff.removed)
   const changes = new Map(diff.changed.map((c) => [c.key, c]))
   const addedKeys = new Set(diff.added.map(peerKey))
@@ -53,7 +63,7 @@ export function applyDiff<A extends { peers: PeerView[] }>(answer: A, diff: Peer
     const key = peerKey(p)
     if (removed.has(key) || addedKeys.has(key)) continue
     const change = changes.get(key)
-    peers.push(change ? patch(p, change) : p)
+    peers.push(change ? patch(p as PeerView, change) : (p as PeerView))
   }
   const out: Record<string, unknown> = { ...answer, peers }
   for (const [k, v] of Object.entries(diff.fields ?? {})) {

@@ -1,16 +1,28 @@
 /**
- * The Peers tab of one stream: asks `GET /streams/{id}/peers` every `refreshMs` while it is
- * shown, keeps the last good list through a failed round, and offers filters by country, ISP
- * and client plus a per-country breakdown. Rendered inside the StreamsTable island (and by the
- * server when a page is opened with `?peers=<id>`).
+ * The Peers tab of one stream: kept live from the orchestrator's peer event stream (polling only
+ * where event streams are unavailable), with a "live" or "stale since …" line, filters by
+ * country, ISP and client, churn, breakdown bars by country, network and client that follow the
+ * filters, a sortable table and an export of the rows shown as CSV or JSON. Rendered inside the
+ * StreamsTable island (and by the server when a page is opened with `?peers=<id>`).
  */
 import { useSignal } from '@preact/signals'
-import { apiGet, describeProblem, toProblem } from '../../orchestrator/panel/client/api.ts'
+import { describeProblem } from '../../orchestrator/panel/client/api.ts'
 import { domId } from '../../orchestrator/panel/client/dom-id.ts'
-import { formatAgo } from '../../orchestrator/panel/client/format.ts'
-import type { PeerRow, PeersResult, StreamPeers } from '../../orchestrator/panel/client/types.ts'
-import { usePoll } from '../../orchestrator/panel/client/use-poll.ts'
-import { CountryBreakdown, countryName, PeerTable } from './PeerTable.tsx'
+import { formatAgo, formatUtc } from '../../orchestrator/panel/client/format.ts'
+import { useLivePeers, type LivePeers } from '../../orchestrator/panel/client/live-peers.ts'
+import {
+  breakdown,
+  countryName,
+  download,
+  exportRows,
+  networkName,
+  sortPeers,
+  toCsv,
+  type PeerSort,
+  type SortKey,
+} from '../../orchestrator/panel/client/peer-view.ts'
+import type { PeerRow, PeersResult } from '../../orchestrator/panel/client/types.ts'
+import { Breakdown, PeerTable } from './PeerTable.tsx'
 import { StateMessage } from './StateMessage.tsx'
 
 export interface PeersPanelProps {
@@ -18,6 +30,8 @@ export interface PeersPanelProps {
   initial: PeersResult | null
   refreshMs: number
   now: number
+  /** Hide the host part of peer addresses (the privacy setting). */
+  maskAddresses?: boolean
   /** Tells the row how many peers the collector listed, for the tab's badge. */
   onCount?: (n: number | null) => void
 }
@@ -32,33 +46,17 @@ const FILTERS: { key: FilterKey; label: string }[] = [
   { key: 'client', label: 'Client' },
 ]
 const ALL = ''
+/** Columns that read best newest or largest first on the first click. */
+const DESC_FIRST = new Set<SortKey>(['progress', 'first_seen', 'last_seen'])
 
-export function PeersPanel({ streamId, initial, refreshMs, now, onCount }: PeersPanelProps) {
-  const result = useSignal<PeersResult | null>(initial)
-  const loading = useSignal(initial === null)
+export function PeersPanel(props: PeersPanelProps) {
+  const { streamId, initial, refreshMs, now, maskAddresses = false, onCount } = props
   const filters = useSignal<Record<FilterKey, string>>({ country: ALL, isp: ALL, client: ALL })
-  const clock = useSignal(now)
+  const sort = useSignal<PeerSort | null>(null)
+  const live = useLivePeers(streamId, initial, refreshMs, onCount)
+  const clock = Math.max(now, live.clock.value)
 
-  const load = async (signal: AbortSignal) => {
-    try {
-      const value = await apiGet<StreamPeers>(
-        `/streams/${encodeURIComponent(streamId)}/peers`,
-        signal,
-      )
-      result.value = { ok: true, value }
-      onCount?.(value.peer_count ?? value.peers.length)
-    } catch (err) {
-      if (signal.aborted) return
-      result.value = { ok: false, problem: toProblem(err) }
-      onCount?.(null)
-    } finally {
-      loading.value = false
-      clock.value = Date.now()
-    }
-  }
-  usePoll(load, refreshMs, [streamId], { immediate: initial === null })
-
-  const r = result.value
+  const r = live.result.value
   if (!r) {
     return (
       <StateMessage kind="loading" title="Looking for peers…">
@@ -74,7 +72,7 @@ export function PeersPanel({ streamId, initial, refreshMs, now, onCount }: Peers
     )
   }
   const answer = r.value
-  if (answer.peers.length === 0) {
+  if (answer.peers.length === 0 && live.gone.value.length === 0) {
     if (answer.error) {
       return (
         <StateMessage kind="error" title="The collector could not list peers">
@@ -92,10 +90,20 @@ export function PeersPanel({ streamId, initial, refreshMs, now, onCount }: Peers
   }
 
   const f = filters.value
-  const shown = answer.peers.filter((p) =>
-    FILTERS.every(({ key }) => f[key] === ALL || valueOf(p, key) === f[key]),
-  )
+  const match = (p: PeerRow) =>
+    FILTERS.every(({ key }) => f[key] === ALL || valueOf(p, key) === f[key])
+  const shown = sortPeers(answer.peers.filter(match), sort.value)
   const setFilter = (key: FilterKey, v: string) => (filters.value = { ...f, [key]: v })
+  const onSort = (key: SortKey) => {
+    const s = sort.value
+    sort.value = s?.key === key ? { key, desc: !s.desc } : { key, desc: DESC_FIRST.has(key) }
+  }
+  const save = (kind: 'csv' | 'json') => {
+    const name = `peers-${streamId.replace(/[^\w.-]+/g, '_').slice(0, 60)}.${kind}`
+    if (kind === 'csv') download(name, toCsv(shown, maskAddresses), 'text/csv')
+    else
+      download(name, JSON.stringify(exportRows(shown, maskAddresses), null, 2), 'application/json')
+  }
   return (
     <div>
       <div class="peers-head">
@@ -121,26 +129,79 @@ export function PeersPanel({ streamId, initial, refreshMs, now, onCount }: Peers
             )
           })}
         </div>
-        <p class="hint" aria-live="polite">
-          Showing {shown.length} of {answer.peers.length} peers
-          {answer.total_peers != null && answer.total_peers > answer.peers.length
-            ? ` (${answer.total_peers} in the swarm)`
-            : ''}
-          {answer.cached_at
-            ? ` · found ${formatAgo(new Date(answer.cached_at * 1000).toISOString(), clock.value)}`
-            : ''}
-          {loading.value ? ' · refreshing…' : ''}
-        </p>
+        <div class="export">
+          <button type="button" class="btn" onClick={() => save('csv')}>
+            Export CSV
+          </button>
+          <button type="button" class="btn" onClick={() => save('json')}>
+            Export JSON
+          </button>
+        </div>
       </div>
+      <p class="hint" aria-live="polite">
+        <LiveBadge live={live} now={clock} />
+        Showing {shown.length} of {answer.peers.length} peers
+        {answer.total_peers != null && answer.total_peers > answer.peers.length
+          ? ` (${answer.total_peers} in the swarm)`
+          : ''}
+        <Churn live={live} />
+      </p>
       <CollectorsDown collectors={(answer as { collectors?: CollectorStatus[] }).collectors} />
-      <CountryBreakdown peers={answer.peers} />
-      {shown.length > 0 ? (
-        <PeerTable peers={shown} caption={`Peers of stream ${streamId}`} />
+      <div class="breakdowns">
+        <Breakdown label="Peers by country" items={breakdown(shown, countryName)} flags />
+        <Breakdown label="Peers by network" items={breakdown(shown, networkName)} />
+        <Breakdown label="Peers by client" items={breakdown(shown, (p) => valueOf(p, 'client'))} />
+      </div>
+      {shown.length > 0 || live.gone.value.length > 0 ? (
+        <PeerTable
+          peers={shown}
+          caption={`Peers of stream ${streamId}`}
+          now={clock}
+          mask={maskAddresses}
+          sort={sort.value}
+          onSort={onSort}
+          joined={live.joined.value}
+          gone={live.gone.value.filter(match)}
+        />
       ) : (
         <StateMessage kind="empty" title="No peer matches these filters" />
       )}
       <GeoAttribution />
     </div>
+  )
+}
+
+/** "Live", "Stale since 12:04:05 (2 min ago)", or "Refreshing every 2 s" when polling. */
+function LiveBadge({ live, now }: { live: LivePeers; now: number }) {
+  const mode = live.mode.value
+  if (mode === 'stale') {
+    const since = new Date(live.staleSince.value).toISOString()
+    return (
+      <span class="live live-stale" data-live="stale" title={formatUtc(since)}>
+        Stale since {since.slice(11, 19)} UTC ({formatAgo(since, now)}) ·{' '}
+      </span>
+    )
+  }
+  if (mode === 'live')
+    return (
+      <span class="live live-on" data-live="live" title="Updates arrive as the collector sees them">
+        Live ·{' '}
+      </span>
+    )
+  return <span class="live" data-live={mode} />
+}
+
+function Churn({ live }: { live: LivePeers }) {
+  const c = live.churn.value
+  if (!c) return null
+  const stay =
+    c.median_stay_s == null
+      ? ''
+      : ` · median stay ${c.median_stay_s < 90 ? `${c.median_stay_s} s` : `${Math.round(c.median_stay_s / 60)} min`}`
+  return (
+    <span class="churn" title={`Over the last ${Math.round(c.window_min)} min`}>
+      {` · churn ${c.joins_per_min}/min in, ${c.leaves_per_min}/min out${stay}`}
+    </span>
   )
 }
 
