@@ -1,5 +1,6 @@
 import type { Context } from 'hono'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
+import type { ErrorBody } from './contract/errors.ts'
 
 /**
  * The one error type both services throw for an answer that is the caller's business.
@@ -27,10 +28,8 @@ export class HttpError extends Error {
   }
 }
 
-export interface ErrorBody {
-  error: string
-  detail?: string
-}
+/** The JSON every error answers with; the shape is the shared contract's. */
+export type { ErrorBody }
 
 /**
  * Hono `onError` handler: HttpError becomes its JSON body; anything else is logged once and

@@ -7,6 +7,7 @@
  * await parseSwarmIdentifier('magnet%3A%3Fxt%3Durn%3Abtih%3A...') // { infohash: '...' }
  */
 import parseTorrent from 'parse-torrent'
+import { INFOHASH_HEX_RE } from '../../lib/contract/peers.ts'
 import { HttpError } from '../../lib/http-error.ts'
 
 export interface SwarmIdentifier {
@@ -18,7 +19,6 @@ export interface SwarmIdentifier {
   trackers: string[]
 }
 
-const HEX = /^[0-9a-f]{40}$/i
 const BASE32 = /^[a-z2-7]{32}$/i
 const MAX_IDENTIFIER_LENGTH = 4096
 
@@ -41,7 +41,7 @@ export async function parseSwarmIdentifier(raw: string): Promise<SwarmIdentifier
   }
   if (id === '') throw invalid('identifier is empty')
 
-  const kind: SwarmIdentifier['kind'] | undefined = HEX.test(id)
+  const kind: SwarmIdentifier['kind'] | undefined = INFOHASH_HEX_RE.test(id)
     ? 'hex'
     : BASE32.test(id)
       ? 'base32'
@@ -64,7 +64,7 @@ export async function parseSwarmIdentifier(raw: string): Promise<SwarmIdentifier
   } catch {
     infohash = undefined
   }
-  if (!infohash || !HEX.test(infohash)) {
+  if (!infohash || !INFOHASH_HEX_RE.test(infohash)) {
     throw invalid(
       kind === 'magnet'
         ? 'magnet URI has no valid "xt=urn:btih:" infohash (40 hex or 32 base32 characters)'

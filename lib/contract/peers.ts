@@ -122,6 +122,9 @@ export class ContractError extends Error {
 /** Lowercase 40-hex infohash. */
 export const INFOHASH_RE = /^[0-9a-f]{40}$/
 
+/** A 40-hex infohash in either case, as engines, events and path parameters may write it. */
+export const INFOHASH_HEX_RE = /^[0-9a-f]{40}$/i
+
 /**
  * The key peers are merged and diffed by: `ip:port`, with IPv6 addresses bracketed.
  *

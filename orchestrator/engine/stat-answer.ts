@@ -1,3 +1,4 @@
+import { INFOHASH_HEX_RE } from '../../lib/contract/peers.ts'
 import type { LivePos, StatSnapshot } from '../streams/types.ts'
 
 /** What one stat request taught us: a snapshot, the swarm infohash if present. */
@@ -11,8 +12,6 @@ export const UNKNOWN_SESSION_ERROR = 'unknown playback session id'
 
 export type StatOutcome =
   { kind: 'ok'; stat: ParsedStat } | { kind: 'session_gone' } | { kind: 'error'; message: string }
-
-const INFOHASH_HEX = /^[0-9a-f]{40}$/i
 
 /**
  * Turns the body of a stat URL answer (`{response, error}` envelope) into an outcome. Numbers
@@ -44,7 +43,7 @@ export function parseStatAnswer(body: unknown, at: Date): StatOutcome {
     livepos: parseLivePos(response.livepos),
   }
   const ih = response.infohash
-  const infohash = typeof ih === 'string' && INFOHASH_HEX.test(ih) ? ih.toLowerCase() : null
+  const infohash = typeof ih === 'string' && INFOHASH_HEX_RE.test(ih) ? ih.toLowerCase() : null
   return { kind: 'ok', stat: { snapshot, infohash } }
 }
 
@@ -75,7 +74,7 @@ export function parseLivePos(raw: unknown): LivePos | null {
 
 /** True for a 40-hex BitTorrent v1 infohash (any case). */
 export function isInfohash(s: string): boolean {
-  return INFOHASH_HEX.test(s)
+  return INFOHASH_HEX_RE.test(s)
 }
 
 function num(v: unknown): number | null {

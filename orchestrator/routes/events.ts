@@ -1,4 +1,5 @@
 import { Hono } from 'hono'
+import { INFOHASH_HEX_RE } from '../../lib/contract/peers.ts'
 import { HttpError } from '../../lib/http-error.ts'
 import type { Logger } from '../../lib/log.ts'
 import { readJsonBody } from '../json-body.ts'
@@ -26,7 +27,7 @@ export function createEventRoutes(deps: EventRoutesDeps): Hono {
 
   app.post('/events/stream_started', async (c) => {
     const e = await readJsonBody(c, streamStartedSchema)
-    const keyIsInfohash = e.stream.key_type === 'infohash' && /^[0-9a-f]{40}$/i.test(e.stream.key)
+    const keyIsInfohash = e.stream.key_type === 'infohash' && INFOHASH_HEX_RE.test(e.stream.key)
     // A magnet key names the swarm (and often its trackers) itself.
     const magnet =
       e.stream.key_type === 'magnet'

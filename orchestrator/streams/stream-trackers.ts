@@ -10,41 +10,23 @@
  * // 'magnet:?xt=urn:btih:<ih>&tr=udp%3A%2F%2Ft%3A6969%2Fannounce'
  */
 import parseTorrent from 'parse-torrent'
+import { INFOHASH_HEX_RE } from '../../lib/contract/peers.ts'
+import {
+  MAX_STREAM_TRACKERS,
+  MAX_TRACKER_URL_LENGTH,
+  trackerUrlProblem,
+} from '../../lib/contract/stream-events.ts'
 import type { KeyType, StreamState } from './types.ts'
 
-/** Trackers kept per stream; real AceStream magnets carry one to a few. */
-export const MAX_STREAM_TRACKERS = 16
-/** Longest announce URL kept (the collector's answer holds tracker URLs up to this length). */
-export const MAX_TRACKER_URL_LENGTH = 512
+// Which trackers an event may name is part of the events contract.
+export { MAX_STREAM_TRACKERS, MAX_TRACKER_URL_LENGTH, trackerUrlProblem }
+
 /**
  * Longest magnet sent to the collector: it travels percent-encoded in the request path (about
  * three times longer there), which must stay well inside Node's 16 KiB header limit and the
  * collector's 4096-character identifier limit. Trackers that would not fit are left off.
  */
 export const MAX_MAGNET_LENGTH = 2048
-
-const SCHEMES = new Set(['udp:', 'http:', 'https:'])
-const HEX = /^[0-9a-f]{40}$/i
-
-/**
- * Why an announce URL cannot be used, or undefined when it can: udp, http or https only (the
- * collector speaks nothing else), a host, and no user name or password (tracker URLs are shown
- * in the API and the collector's answers).
- */
-export function trackerUrlProblem(raw: string): string | undefined {
-  if (raw.length > MAX_TRACKER_URL_LENGTH) return `longer than ${MAX_TRACKER_URL_LENGTH} characters`
-  if (/\s/.test(raw)) return 'must not contain whitespace'
-  let u: URL
-  try {
-    u = new URL(raw)
-  } catch {
-    return 'expected a udp://, http:// or https:// announce URL'
-  }
-  if (!SCHEMES.has(u.protocol)) return 'expected a udp://, http:// or https:// announce URL'
-  if (!u.hostname) return 'expected a host'
-  if (u.username || u.password) return 'must not contain a user name or password'
-  return undefined
-}
 
 /**
  * A magnet key's infohash and usable `tr=` trackers (see trackerUrlProblem; the rest are left
@@ -56,7 +38,8 @@ export async function readMagnetKey(
   if (!/^magnet:/i.test(key.trim())) return { infohash: null, trackers: [] }
   try {
     const parsed = await parseTorrent('magnet:' + key.trim().slice('magnet:'.length))
-    const infohash = parsed.infoHash && HEX.test(parsed.infoHash) ? parsed.infoHash : null
+    const infohash =
+      parsed.infoHash && INFOHASH_HEX_RE.test(parsed.infoHash) ? parsed.infoHash : null
     const announce = Array.isArray(parsed.announce) ? parsed.announce : []
     return {
       infohash: infohash?.toLowerCase() ?? null,

@@ -2,6 +2,7 @@
  * The JSON shapes the panel reads from the orchestrator API (reference B4, B5, B6). Browser-safe:
  * islands import these, so nothing here may pull in Node code.
  */
+import type { ErrorBody } from '../../../lib/contract/errors.ts'
 import type { PeersAnswer, PeerView } from '../../../lib/contract/peers.ts'
 import type { StatSnapshot, StreamPage, StreamState } from '../../../lib/contract/streams.ts'
 
@@ -33,10 +34,8 @@ export type StreamPeers = Pick<PeersAnswer, 'infohash' | 'peer_count'> &
   }
 
 /** What a failed API call said: the service's `{ error, detail }` plus the HTTP status. */
-export interface ApiProblem {
+export interface ApiProblem extends ErrorBody {
   status: number
-  error: string
-  detail?: string
 }
 
 /** A peers tab's content: the answer, or the reason there is none. */
