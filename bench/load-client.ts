@@ -22,6 +22,8 @@ export interface BurstResult {
   statuses: Record<string, number>
   /** Latencies in ms, sorted. */
   times: number[]
+  /** Latencies (ms, sorted) of the answers that said `discovering: true`. */
+  discovering: number[]
 }
 
 export interface ThroughputResult {
@@ -53,29 +55,48 @@ export function runLoad(job: LoadJob): Promise<BurstResult | ThroughputResult> {
 }
 
 function status(agent: Agent, url: string): Promise<number> {
+  return answer(agent, url, false).then((a) => a.status)
+}
+
+/** Status, and (when `read`) whether the JSON body said `discovering: true`. */
+function answer(
+  agent: Agent,
+  url: string,
+  read: boolean,
+): Promise<{ status: number; discovering: boolean }> {
   return new Promise((resolve) => {
+    const failed = () => resolve({ status: 0, discovering: false })
     get(url, { agent }, (res) => {
-      res.resume()
-      res.once('end', () => resolve(res.statusCode ?? 0))
-      res.once('error', () => resolve(0))
-    }).once('error', () => resolve(0))
+      const chunks: Buffer[] = []
+      if (read) res.on('data', (c: Buffer) => chunks.push(c))
+      else res.resume()
+      res.once('end', () => {
+        const text = read ? Buffer.concat(chunks).toString('utf8') : ''
+        resolve({ status: res.statusCode ?? 0, discovering: text.includes('"discovering":true') })
+      })
+      res.once('error', failed)
+    }).once('error', failed)
   })
 }
 
 async function burst(job: Extract<LoadJob, { kind: 'burst' }>): Promise<BurstResult> {
   const agent = new Agent({ keepAlive: true, maxSockets: job.maxSockets })
   const times: number[] = []
+  const discovering: number[] = []
   const statuses: Record<string, number> = {}
   await Promise.all(
     Array.from({ length: job.requests }, async (_, i) => {
       const t0 = performance.now()
-      const s = await status(agent, job.urls[i % job.urls.length]!)
-      times.push(performance.now() - t0)
-      statuses[s] = (statuses[s] ?? 0) + 1
+      const a = await answer(agent, job.urls[i % job.urls.length]!, true)
+      const ms = performance.now() - t0
+      times.push(ms)
+      if (a.discovering) discovering.push(ms)
+      statuses[a.status] = (statuses[a.status] ?? 0) + 1
     }),
   )
   agent.destroy()
-  return { statuses, times: times.sort((a, b) => a - b) }
+  const sorted = (xs: number[]) => xs.sort((a, b) => a - b)
+  return { statuses, times: sorted(times), discovering: sorted(discovering) }
 }
 
 async function throughput(
