@@ -49,6 +49,8 @@ export interface StreamsTableProps {
   /** Totals over every matched stream, not only the rows shown. */
   summary: StreamSummary
   collectorEnabled: boolean
+  /** Peer addresses shown masked (Settings → General). */
+  maskAddresses?: boolean
   /**
    * Open rows, and the history or peer list the server loaded for them, as `[id, value]` pairs:
    * props travel as JSON, and ids are outside input, so they become Map keys on both sides
@@ -74,6 +76,7 @@ export default function StreamsTable(props: StreamsTableProps) {
   const loadingMore = useSignal(false)
   const debounce = useRef<ReturnType<typeof setTimeout> | undefined>(undefined)
   const enabled = useSignal(props.collectorEnabled)
+  const mask = useSignal(props.maskAddresses === true)
   const looping = useSignal(new Set(props.looping ?? []))
   const open = useSignal<OpenRows>(new Map(props.open))
   const loaded = useMemo(
@@ -109,6 +112,7 @@ export default function StreamsTable(props: StreamsTableProps) {
       ])
       apply(asked, page, page.streams.map(toStreamRow))
       enabled.value = settings.PEER_COLLECTOR_ENABLED === true
+      mask.value = settings.MASK_PEER_ADDRESSES === true
       if (flagged)
         looping.value = new Set(
           flagged.streams.filter((f) => f.state === 'looping').map((f) => f.stream_id),
@@ -262,6 +266,7 @@ export default function StreamsTable(props: StreamsTableProps) {
                 looping={looping.value.has(s.id)}
                 tab={open.value.get(s.id) ?? null}
                 collectorEnabled={enabled.value}
+                maskAddresses={mask.value}
                 history={loaded.history.get(s.id) ?? null}
                 peers={loaded.peers.get(s.id) ?? null}
                 now={now.value}
@@ -313,6 +318,7 @@ function StreamRows(props: {
   looping: boolean
   tab: DetailTab | null
   collectorEnabled: boolean
+  maskAddresses: boolean
   history: StatSnapshot[] | null
   peers: PeersResult | null
   now: number
@@ -411,6 +417,7 @@ function StreamRows(props: {
               active={s.status === 'started'}
               tab={tab}
               collectorEnabled={props.collectorEnabled}
+              maskAddresses={props.maskAddresses}
               history={props.history}
               peers={props.peers}
               refreshMs={props.refreshMs}

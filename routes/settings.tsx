@@ -8,6 +8,7 @@ import BackupRestore from '../islands/BackupRestore.tsx'
 import CacheTtlForm from '../islands/CacheTtlForm.tsx'
 import CollectorSettings from '../islands/CollectorSettings.tsx'
 import LoopDetectionSettings from '../islands/LoopDetectionSettings.tsx'
+import PrivacySettings from '../islands/PrivacySettings.tsx'
 import SettingsTabs from '../islands/SettingsTabs.tsx'
 import { LOOP_DETECTION_BOUNDS } from '../orchestrator/loop-detection/settings.ts'
 import type { LoopingStream, RuntimeSettings } from '../orchestrator/panel/client/types.ts'
@@ -62,6 +63,12 @@ export default function SettingsPage({ data }: PageProps<SettingsData>) {
             <Island component={ApiKeyForm} props={{ required: data.apiKeyRequired }} />
             <div class="section">
               <Island component={CacheTtlForm} props={{ ttlSeconds: settings.CACHE_TTL_SECONDS }} />
+            </div>
+            <div class="section">
+              <Island
+                component={PrivacySettings}
+                props={{ mask: settings.MASK_PEER_ADDRESSES === true }}
+              />
             </div>
           </SettingsPanel>
 

@@ -53,6 +53,7 @@ export const handler: Handler<StreamsPageData> = async ({ url, data, options, no
     list: { q: view.q, offset: page.offset, pageSize: page.limit, total: page.total },
     summary: page.summary,
     collectorEnabled: settings.PEER_COLLECTOR_ENABLED,
+    maskAddresses: settings.MASK_PEER_ADDRESSES === true,
     open,
     history: [...history],
     peers: [...peers],

@@ -56,6 +56,11 @@ export const RuntimeSettingsSchema = LoopDetectionSettingsSchema.extend({
   PEER_COLLECTOR_URL: z.string().nullable(),
   /** Max age (s) of a collector answer; sent to the collector as `?max_age=` per request. */
   CACHE_TTL_SECONDS: z.number().int(),
+  /**
+   * Hide the host part of peer addresses in the dashboard and its exports (for screenshots and
+   * sharing); the JSON API is unchanged. Absent until first set, which means off.
+   */
+  MASK_PEER_ADDRESSES: z.boolean().optional(),
 })
 export type RuntimeSettings = z.infer<typeof RuntimeSettingsSchema>
 
@@ -96,6 +101,7 @@ export const runtimePatchSchema = z.strictObject({
   PEER_COLLECTOR_ENABLED: z.boolean().optional(),
   PEER_COLLECTOR_URL: collectorUrlListSchema.nullable().optional(),
   CACHE_TTL_SECONDS: z.number().int().min(0).max(86400).optional(),
+  MASK_PEER_ADDRESSES: z.boolean().optional(),
   ...LOOP_DETECTION_PATCH,
 })
 export type RuntimePatch = z.infer<typeof runtimePatchSchema>

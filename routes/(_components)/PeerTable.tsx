@@ -13,7 +13,6 @@ import {
 } from '../../orchestrator/panel/client/format.ts'
 import {
   countryName,
-  networkName,
   peerAddress,
   peerState,
   SOURCE_INFO,
@@ -72,7 +71,10 @@ export function PeerTable(props: PeerTableProps) {
           <span class="peer-sub">{[p.city, p.isp].filter(Boolean).join(' · ')}</span>
         </td>
         <td class="col-city">{p.city ?? '—'}</td>
-        <td class="col-isp">{networkName(p) === 'Unknown' ? '—' : networkName(p)}</td>
+        <td class="col-isp">
+          {p.isp ?? (p.asn == null ? '—' : '')}
+          {p.asn != null && <span class="asn">AS{p.asn}</span>}
+        </td>
         <td>{p.client ?? <span class="muted">Unknown</span>}</td>
         <td class="num">
           {p.progress == null ? (

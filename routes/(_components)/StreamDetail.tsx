@@ -20,6 +20,8 @@ export interface StreamDetailProps {
   active: boolean
   tab: DetailTab
   collectorEnabled: boolean
+  /** Peer addresses shown masked (the privacy setting). */
+  maskAddresses?: boolean
   history: StatSnapshot[] | null
   peers: PeersResult | null
   refreshMs: number
@@ -98,6 +100,7 @@ export function StreamDetail(props: StreamDetailProps) {
             initial={props.peers}
             refreshMs={peersRefreshMs}
             now={now}
+            maskAddresses={props.maskAddresses}
             onCount={(n) => (peerCount.value = n)}
           />
         )}

@@ -189,3 +189,26 @@ test('live views answer JSON errors like the peers route: unknown stream 404, ba
   const bad = await fetch(`${orch.url}/streams/events?heartbeat=9999`)
   assert.equal(bad.status, 400)
 })
+
+test('the privacy setting persists, masks addresses on the page, and leaves the JSON API alone', async (t) => {
+  const patch = (on: boolean) =>
+    fetch(`${orch.url}/config/runtime`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ MASK_PEER_ADDRESSES: on }),
+    })
+  t.after(() => patch(false))
+  assert.equal((await patch(true)).status, 200)
+  assert.equal((await (await fetch(`${orch.url}/config/runtime`)).json()).MASK_PEER_ADDRESSES, true)
+  const page = await (
+    await fetch(`${orch.url}/panel/streams?peers=${encodeURIComponent(streamId)}`)
+  ).text()
+  assert.match(page, /data-peer="127\.0\.0\.x:\d+"/)
+  assert.doesNotMatch(page, /data-peer="127\.0\.0\.\d+:/)
+  const api = await (
+    await fetch(`${orch.url}/streams/${encodeURIComponent(streamId)}/peers`)
+  ).json()
+  assert.match(api.peers[0].ip, /^127\.0\.0\.\d+$/)
+  const settings = await (await fetch(`${orch.url}/panel/settings`)).text()
+  assert.match(settings, /name="MASK_PEER_ADDRESSES"[^>]*checked/)
+})
