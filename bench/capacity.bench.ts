@@ -34,9 +34,9 @@ interface Burst {
   p50: number
   p95: number
   max: number
-  /** Answers that said `discovering: true` (their swarm waited in the lookup queue). */
+  /** Answers that said `discovering: true` (lookup queued, or nothing found within the wait). */
   queued: number
-  /** p95 of the other answers: those that waited for their swarm's first results. */
+  /** p95 of the other answers: those that listed their swarm's first results. */
   foundP95: number
 }
 
@@ -155,8 +155,8 @@ export default async function capacityBench(): Promise<void> {
         `target p95 <= ${P95_TARGET_MS} ms: ${verdict(cold.p95 <= P95_TARGET_MS)}`,
     )
     console.log(
-      `  ${cold.queued} answered discovering:true from the lookup queue; the ${REQUESTS - cold.queued} ` +
-        `that waited for first results: p95 ${cold.foundP95.toFixed(0)} ms`,
+      `  ${cold.queued} answered discovering:true (lookup queued, or no result within the wait); ` +
+        `the ${REQUESTS - cold.queued} that listed peers: p95 ${cold.foundP95.toFixed(0)} ms`,
     )
     console.log(
       `  discovery: ${rounds} rounds and ${lookups} DHT lookups for ${SWARMS} swarms = ` +
