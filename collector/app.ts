@@ -8,6 +8,9 @@
  * serve({ fetch: app.fetch, port: config.PORT })
  */
 import { Hono } from 'hono'
+import { createApiDocsRoutes } from '../lib/api-docs.tsx'
+import { COLLECTOR_API, COLLECTOR_API_INFO } from '../lib/contract/collector-api.ts'
+import { createOpenApiDocument } from '../lib/contract/openapi.ts'
 import { createErrorHandler, HttpError, notFoundJson } from '../lib/http-error.ts'
 import type { Logger } from '../lib/log.ts'
 import { createAnswerViews } from './answer-views.ts'
@@ -75,6 +78,9 @@ export function createCollectorApp(deps: CollectorAppDeps) {
       enrichment_enabled: Boolean(enricher),
     })
   })
+
+  // GET /openapi.json and GET /docs, generated from the contract's route table.
+  app.route('/', createApiDocsRoutes(createOpenApiDocument(COLLECTOR_API_INFO, COLLECTOR_API)))
 
   app.get('/peers/:id/events', createPeerEventsHandler({ registry, config, log, enricher }))
 

@@ -1,5 +1,8 @@
 import { Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
+import { createApiDocsRoutes } from '../lib/api-docs.tsx'
+import { createOpenApiDocument } from '../lib/contract/openapi.ts'
+import { ORCHESTRATOR_API, ORCHESTRATOR_API_INFO } from '../lib/contract/orchestrator-api.ts'
 import { createErrorHandler, HttpError, notFoundJson } from '../lib/http-error.ts'
 import type { Logger } from '../lib/log.ts'
 import { createApiKeyGuard } from './auth.ts'
@@ -85,6 +88,11 @@ export function createOrchestratorApp(deps: OrchestratorDeps): Hono {
   app.route('/', createLiveRoutes(deps))
   app.route('/', createStreamRoutes(deps))
   app.route('/', createRuntimeConfigRoutes(deps))
+  // GET /openapi.json and GET /docs, generated from the contract's route table.
+  app.route(
+    '/',
+    createApiDocsRoutes(createOpenApiDocument(ORCHESTRATOR_API_INFO, ORCHESTRATOR_API)),
+  )
   // The dashboard (/, /panel/*): pages read the stores directly and peers through this app.
   app.route(
     '/',

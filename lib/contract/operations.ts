@@ -33,6 +33,16 @@ export const AlertEventSchema = z.object({
   details: z.record(z.string(), z.unknown()),
 })
 
+/** Query of `GET /events`. */
+export const AlertEventsQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  since: z
+    .string()
+    .refine((s) => !Number.isNaN(Date.parse(s)), { message: 'expected an ISO 8601 time' })
+    .optional(),
+  kind: AlertKindSchema.optional(),
+})
+
 /** A stream Loop Detection flagged. */
 export const LoopingStreamSchema = z.object({
   stream_id: z.string(),

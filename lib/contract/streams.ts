@@ -143,3 +143,53 @@ export const StreamStopAnswerSchema = z.object({
   engine_stop: z.object({ ok: z.boolean(), detail: z.string() }).loose(),
   stream: StreamStateSchema.nullable(),
 })
+
+/**
+ * The fields the streams table shows (`GET /streams/events` rows, the page's island props): no
+ * URLs, labels or live positions, which keeps them a third of a whole StreamState.
+ */
+export const StreamRowSchema = StreamStateSchema.pick({
+  id: true,
+  key_type: true,
+  key: true,
+  container_id: true,
+  is_live: true,
+  started_at: true,
+  ended_at: true,
+  status: true,
+  peers: true,
+  speed_down: true,
+  speed_up: true,
+}).extend({
+  last_error: z.string().nullable(),
+  /** The stream's own name (a `labels.stream_id` the proxy gave); null for `<key>|<session>` ids. */
+  name: z.string().nullable(),
+})
+export type StreamRow = z.infer<typeof StreamRowSchema>
+
+/** Largest page `GET /streams` answers; the island asks for at most this many rows per refresh. */
+export const STREAM_PAGE_MAX = 1000
+/** Longest filter text: ids, keys and engine names are all shorter. */
+export const STREAM_QUERY_MAX_CHARS = 200
+
+const isoTime = z
+  .string()
+  .refine((s) => !Number.isNaN(Date.parse(s)), { message: 'expected an ISO 8601 time' })
+
+/** Query of `GET /streams`. */
+export const StreamListQuerySchema = z.object({
+  status: StreamStatusSchema.optional(),
+  container_id: z.string().max(256).optional(),
+  // Any of these asks for one page (active streams first) with totals, instead of the array.
+  limit: z.coerce.number().int().min(1).max(STREAM_PAGE_MAX).optional(),
+  offset: z.coerce.number().int().min(0).max(1_000_000).optional(),
+  q: z.string().max(STREAM_QUERY_MAX_CHARS).optional(),
+})
+
+/** Query of `GET /streams/{id}/stats`. */
+export const StreamStatsQuerySchema = z.object({
+  since: isoTime.optional(),
+  limit: z.coerce.number().int().min(1).max(100_000).optional(),
+  /** A chart's time span: the last hour, day or week, averaged into at most 720 points. */
+  range: z.enum(['hour', 'day', 'week']).optional(),
+})

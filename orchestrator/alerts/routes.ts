@@ -7,21 +7,10 @@
  * app.route('/', createAlertRoutes({ alerts, history }))
  */
 import { Hono } from 'hono'
-import { z } from 'zod'
+import { AlertEventsQuerySchema } from '../../lib/contract/operations.ts'
 import { validate } from '../json-body.ts'
 import type { HistoryStore } from '../history/history-store.ts'
 import type { AlertCenter } from './alert-center.ts'
-
-const KINDS = ['starvation', 'looping', 'collector_down', 'swarm_collapse'] as const
-
-const eventsQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
-  since: z
-    .string()
-    .refine((s) => !Number.isNaN(Date.parse(s)), { message: 'expected an ISO 8601 time' })
-    .optional(),
-  kind: z.enum(KINDS).optional(),
-})
 
 export function createAlertRoutes(deps: {
   alerts: Pick<AlertCenter, 'active'>
@@ -29,7 +18,7 @@ export function createAlertRoutes(deps: {
 }): Hono {
   const app = new Hono()
   app.get('/events', (c) => {
-    const q = validate(eventsQuery, c.req.query(), 'invalid query')
+    const q = validate(AlertEventsQuerySchema, c.req.query(), 'invalid query')
     return c.json(
       deps.history.events({
         limit: q.limit,

@@ -1,5 +1,5 @@
 import { Hono, type Context } from 'hono'
-import { z } from 'zod'
+import { StreamListQuerySchema, StreamStatsQuerySchema } from '../../lib/contract/streams.ts'
 import { HttpError } from '../../lib/http-error.ts'
 import type { Logger } from '../../lib/log.ts'
 import { UpstreamError, type CollectorClient } from '../collector-client.ts'
@@ -9,12 +9,7 @@ import type { EngineClient } from '../engine/engine-client.ts'
 import { validate } from '../json-body.ts'
 import type { RuntimeSettingsStore } from '../runtime-settings.ts'
 import type { StreamStore } from '../streams/store.ts'
-import {
-  pageStreams,
-  STREAM_PAGE_MAX,
-  STREAM_PAGE_SIZE,
-  STREAM_QUERY_MAX_CHARS,
-} from '../streams/stream-page.ts'
+import { pageStreams, STREAM_PAGE_SIZE } from '../streams/stream-page.ts'
 import { streamSwarmIdentifier } from '../streams/stream-trackers.ts'
 import type { StreamState } from '../streams/types.ts'
 import { hasApiKey } from '../auth.ts'
@@ -28,25 +23,6 @@ export interface StreamRoutesDeps {
   /** When set, engine URLs are shown only to callers presenting it. */
   apiKey?: string
 }
-
-const listQuery = z.object({
-  status: z.enum(['started', 'ended']).optional(),
-  container_id: z.string().max(256).optional(),
-  // Any of these asks for one page (active streams first) with totals, instead of the array.
-  limit: z.coerce.number().int().min(1).max(STREAM_PAGE_MAX).optional(),
-  offset: z.coerce.number().int().min(0).max(1_000_000).optional(),
-  q: z.string().max(STREAM_QUERY_MAX_CHARS).optional(),
-})
-
-const statsQuery = z.object({
-  since: z
-    .string()
-    .refine((s) => !Number.isNaN(Date.parse(s)), { message: 'expected an ISO 8601 time' })
-    .optional(),
-  limit: z.coerce.number().int().min(1).max(100_000).optional(),
-  /** A chart's time span: the last hour, day or week, averaged into at most CHART_POINTS. */
-  range: z.enum(['hour', 'day', 'week']).optional(),
-})
 
 const RANGE_MS = { hour: 3_600_000, day: 86_400_000, week: 7 * 86_400_000 }
 /** Points in a ranged answer: about one per pixel of the chart. */
@@ -70,7 +46,11 @@ export function createStreamRoutes(deps: StreamRoutesDeps): Hono {
     hasApiKey(deps.apiKey, c) ? s : withoutEngineUrls(s)
 
   app.get('/streams', (c) => {
-    const { limit, offset, q, ...filter } = validate(listQuery, c.req.query(), 'invalid query')
+    const { limit, offset, q, ...filter } = validate(
+      StreamListQuerySchema,
+      c.req.query(),
+      'invalid query',
+    )
     const list = deps.store.list(filter)
     if (limit === undefined && offset === undefined && q === undefined) {
       return c.json(list.map((s) => shown(c, s)))
@@ -84,7 +64,7 @@ export function createStreamRoutes(deps: StreamRoutesDeps): Hono {
   app.get('/streams/:id/stats', (c) => {
     const id = c.req.param('id')
     mustGet(id)
-    const q = validate(statsQuery, c.req.query(), 'invalid query')
+    const q = validate(StreamStatsQuerySchema, c.req.query(), 'invalid query')
     let since = q.since ? new Date(q.since) : undefined
     if (q.range) {
       const from = new Date(Date.now() - RANGE_MS[q.range])

@@ -9,14 +9,13 @@
  * pageStreams(store.list(), { offset: 0, limit: 50, q: 'engine-2' })
  * // { streams: [...50], total: 312, offset: 0, limit: 50, next_offset: 50, summary: {...} }
  */
+import { STREAM_PAGE_MAX, STREAM_QUERY_MAX_CHARS } from '../../lib/contract/streams.ts'
 import type { StreamPage, StreamState, StreamSummary } from './types.ts'
 
 /** Rows the Streams page renders at once, and the API's default page when only `q` is given. */
 export const STREAM_PAGE_SIZE = 50
-/** Largest page the API answers; the island asks for at most this many rows per refresh. */
-export const STREAM_PAGE_MAX = 1000
-/** Longest filter text: ids, keys and engine names are all shorter. */
-export const STREAM_QUERY_MAX_CHARS = 200
+// The API's bounds are the contract's (its query schema uses them).
+export { STREAM_PAGE_MAX, STREAM_QUERY_MAX_CHARS }
 
 export interface StreamPageQuery {
   offset: number

@@ -4,7 +4,12 @@
  */
 import type { ErrorBody } from '../../../lib/contract/errors.ts'
 import type { PeersAnswer, PeerView } from '../../../lib/contract/peers.ts'
-import type { StatSnapshot, StreamPage, StreamState } from '../../../lib/contract/streams.ts'
+import type {
+  StatSnapshot,
+  StreamPage,
+  StreamRow,
+  StreamState,
+} from '../../../lib/contract/streams.ts'
 
 /** One row of `GET /streams` (speeds in KB/s as the engine reports them, totals in bytes). */
 export type StreamView = StreamState
@@ -50,28 +55,8 @@ export type { LoopingStream } from '../../../lib/contract/operations.ts'
 /** `GET /config/runtime`. */
 export type { RuntimeSettings } from '../../../lib/contract/runtime-settings.ts'
 
-/**
- * The fields the streams table shows. Pages hand islands this projection rather than whole
- * StreamStates (URLs, labels, livepos), which keeps the serialized props a third the size.
- */
-export type StreamRow = Pick<
-  StreamView,
-  | 'id'
-  | 'key_type'
-  | 'key'
-  | 'container_id'
-  | 'is_live'
-  | 'started_at'
-  | 'ended_at'
-  | 'status'
-  | 'peers'
-  | 'speed_down'
-  | 'speed_up'
-> & {
-  last_error: string | null
-  /** The stream's own name (a `labels.stream_id` the proxy gave); null for `<key>|<session>` ids. */
-  name: string | null
-}
+/** The fields the streams table shows (see the contract's StreamRowSchema). */
+export type { StreamRow }
 
 export function toStreamRow(s: StreamView): StreamRow {
   return {
