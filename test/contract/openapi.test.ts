@@ -8,12 +8,18 @@ import assert from 'node:assert/strict'
 import { readFile } from 'node:fs/promises'
 import { test } from 'node:test'
 import type { Hono } from 'hono'
+import { z } from 'zod'
 import { loadCollectorConfig } from '../../collector/config.ts'
 import { createCollectorService } from '../../collector/service.ts'
-import { createOpenApiDocument, type OpenApiDocument } from '../../lib/contract/openapi.ts'
+import { COLLECTOR_API } from '../../lib/contract/collector-api.ts'
+import {
+  createOpenApiDocument,
+  type ApiRoute,
+  type OpenApiDocument,
+} from '../../lib/contract/openapi.ts'
 import { ORCHESTRATOR_API, ORCHESTRATOR_API_INFO } from '../../lib/contract/orchestrator-api.ts'
 import { createLogger } from '../../lib/log.ts'
-import { localCollectorEnv } from '../helpers/collector-process.ts'
+import { localCollectorEnv, startCollector } from '../helpers/collector-process.ts'
 import { startTestOrchestrator } from '../helpers/orchestrator-process.ts'
 
 type Route = `${string} ${string}`
@@ -151,4 +157,82 @@ test('the orchestrator documents every route it registers and the README lists, 
   const started = doc.paths['/events/stream_started']!.post!
   const body = started.requestBody!.content['application/json']!.schema
   assert.deepEqual(body.required, ['engine', 'stream', 'session'])
+})
+
+/** The zod schema the table documents for `method path` answering `status`. */
+function documentedSchema(table: readonly ApiRoute[], method: string, path: string, status = 200) {
+  const route = table.find((r) => r.method === method && r.path === path)
+  const schema = route?.responses[status]?.schema
+  assert.ok(schema, `${method} ${path} ${status} is not documented`)
+  return schema
+}
+
+/** The answer fits its documented schema, and a plain object carries no undocumented field. */
+async function assertAnswer(
+  table: readonly ApiRoute[],
+  res: Response,
+  method: string,
+  path: string,
+  status = 200,
+) {
+  const name = `${method.toUpperCase()} ${path} ${status}`
+  assert.equal(res.status, status, name)
+  const body: unknown = await res.json()
+  const schema = documentedSchema(table, method, path, status)
+  const parsed = schema.safeParse(body)
+  assert.ok(
+    parsed.success,
+    `${name}: ${parsed.error?.issues[0]?.path.join('.')} ${parsed.error?.message}`,
+  )
+  const shapeOf = (s: z.ZodType) =>
+    s instanceof z.ZodObject && !(s.def.catchall instanceof z.ZodUnknown) ? s.shape : undefined
+  const item = schema instanceof z.ZodArray ? (schema.element as z.ZodType) : schema
+  const rows = Array.isArray(body) ? body : [body]
+  const shape = shapeOf(item)
+  if (shape)
+    for (const row of rows)
+      for (const key of Object.keys(row as object))
+        assert.ok(key in shape, `${name} sends ${key}, which the document does not list`)
+}
+
+test('the services answer with what their documents say', async (t) => {
+  const orch = await startTestOrchestrator()
+  t.after(() => orch.close())
+  const api = ORCHESTRATOR_API
+  const ih = 'ab'.repeat(20)
+  const started = await orch.app.request('/events/stream_started', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({
+      engine: { host: '127.0.0.1', port: 6878 },
+      stream: { key_type: 'infohash', key: ih },
+      session: {
+        playback_session_id: 's1',
+        stat_url: '/ace/stat/x',
+        command_url: '/ace/cmd/x',
+        is_live: 1,
+      },
+      labels: { stream_id: 'doc-check' },
+    }),
+  })
+  await assertAnswer(api, started, 'post', '/events/stream_started')
+  const get = (path: string) => orch.app.request(path)
+  await assertAnswer(api, await get('/health'), 'get', '/health')
+  await assertAnswer(api, await get('/streams'), 'get', '/streams')
+  await assertAnswer(api, await get('/streams?limit=5'), 'get', '/streams')
+  await assertAnswer(api, await get('/streams/doc-check'), 'get', '/streams/{id}')
+  await assertAnswer(api, await get('/streams/doc-check/stats'), 'get', '/streams/{id}/stats')
+  await assertAnswer(api, await get('/streams/nope'), 'get', '/streams/{id}', 404)
+  await assertAnswer(api, await get('/config/runtime'), 'get', '/config/runtime')
+  await assertAnswer(api, await get('/looping-streams'), 'get', '/looping-streams')
+  await assertAnswer(api, await get('/alerts'), 'get', '/alerts')
+  await assertAnswer(api, await get('/events'), 'get', '/events')
+  await assertAnswer(api, await get('/streams/doc-check/peers'), 'get', '/streams/{id}/peers', 409)
+
+  const collector = await startCollector()
+  t.after(() => collector.close())
+  const ask = (path: string) => fetch(`${collector.url}${path}`)
+  await assertAnswer(COLLECTOR_API, await ask('/health'), 'get', '/health')
+  await assertAnswer(COLLECTOR_API, await ask(`/peers/${ih}?wait=0`), 'get', '/peers/{id}')
+  await assertAnswer(COLLECTOR_API, await ask('/peers/not-a-swarm'), 'get', '/peers/{id}', 400)
 })
