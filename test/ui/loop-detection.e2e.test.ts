@@ -19,7 +19,7 @@ import { startTestOrchestrator } from '../helpers/orchestrator-process.ts'
 
 const API_KEY = 'loop-ui-key'
 const SHOTS = resolve(fileURLToPath(import.meta.url), '../../../test-output/screenshots')
-const WAIT_MS = 20_000
+const WAIT_MS = 30_000
 
 let engine: EngineSimulator
 let orch: Awaited<ReturnType<typeof startTestOrchestrator>>
@@ -119,6 +119,7 @@ test('Loop Detection tab: settings round-trip, apply at once, and flagged stream
     body: JSON.stringify({ LOOP_DETECTION_THRESHOLD_S: 3600 }),
   })
   assert.equal(patched.status, 200)
+  await page.bringToFront()
   await row.getByRole('button', { name: 'Remove' }).click()
   await page.getByText('Removed frozen-ch.').waitFor()
   await row.waitFor({ state: 'detached' })
@@ -126,6 +127,8 @@ test('Loop Detection tab: settings round-trip, apply at once, and flagged stream
     streams: unknown[]
   }
   assert.deepEqual(list.streams, [])
+  // The streams tab refreshes only while it is visible (the island pauses in hidden tabs).
+  await streams.bringToFront()
   await streams.locator('#alerts[data-alerts="0"]').waitFor({ state: 'attached', timeout: WAIT_MS })
   await streams
     .locator('tr[data-stream="frozen-ch"] [data-looping-badge]')
