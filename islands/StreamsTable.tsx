@@ -32,7 +32,7 @@ import {
   type StreamRow,
   type StreamSummary,
 } from '../orchestrator/panel/client/types.ts'
-import { usePoll } from '../orchestrator/panel/client/use-poll.ts'
+import { useLiveStreams } from '../orchestrator/panel/client/live-streams.ts'
 import { StatusPill } from '../routes/(_components)/StatusPill.tsx'
 import { StreamDetail } from '../routes/(_components)/StreamDetail.tsx'
 
@@ -124,7 +124,26 @@ export default function StreamsTable(props: StreamsTableProps) {
       now.value = Date.now()
     }
   }
-  usePoll(refresh, props.refreshMs, [])
+  // Pushed by the server as polls change the view; polling only where that is unavailable.
+  const livePath = `/streams/events${streamsPagePath(
+    view.value.q,
+    view.value.offset,
+    Math.min(Math.max(streams.value.length, props.list.pageSize), MAX_REFRESH_ROWS),
+  ).slice('/streams'.length)}`
+  const feed = useLiveStreams({
+    path: livePath,
+    refreshMs: props.refreshMs,
+    poll: refresh,
+    onPage(ev, path) {
+      if (path !== livePath) return
+      apply(view.value, { ...ev.page, next_offset: null, streams: [] }, ev.page.streams)
+      enabled.value = ev.settings.PEER_COLLECTOR_ENABLED
+      mask.value = ev.settings.MASK_PEER_ADDRESSES
+      looping.value = new Set(ev.looping)
+      problem.value = null
+      now.value = Date.now()
+    },
+  })
 
   const showMore = async () => {
     const asked = view.value
@@ -217,12 +236,19 @@ export default function StreamsTable(props: StreamsTableProps) {
         </button>
       </form>
       <p class="live-note" aria-live="polite">
-        <span class="live-dot" data-live={live.value && !problem.value ? 'true' : 'false'} />
+        <span
+          class="live-dot"
+          data-live={live.value && !problem.value && feed.mode.value !== 'stale' ? 'true' : 'false'}
+        />
         {problem.value
           ? `Refresh failed: ${problem.value}`
-          : live.value
-            ? `Updates every ${Math.round(props.refreshMs / 1000)} s`
-            : 'Reload the page for fresh figures'}
+          : feed.mode.value === 'live'
+            ? 'Live'
+            : feed.mode.value === 'stale'
+              ? `Stale since ${new Date(feed.staleSince.value).toISOString().slice(11, 19)} UTC`
+              : live.value
+                ? `Updates every ${Math.round(props.refreshMs / 1000)} s`
+                : 'Reload the page for fresh figures'}
       </p>
       <div class="card table-wrap">
         {rows.length === 0 && view.value.q ? (

@@ -85,7 +85,19 @@ export function createOrchestratorApp(deps: OrchestratorDeps): Hono {
 
   app.route('/', createEventRoutes(deps))
   // Before the stream routes, which would take `/streams/events` for a stream id.
-  app.route('/', createLiveRoutes(deps))
+  app.route(
+    '/',
+    createLiveRoutes({
+      ...deps,
+      // Loop Detection is mounted on this app later (and not in every setup); asked in-process.
+      looping: async () => {
+        const res = await app.request('/looping-streams')
+        if (!res.ok) return []
+        const body = (await res.json()) as { streams?: { stream_id: string; state: string }[] }
+        return (body.streams ?? []).filter((f) => f.state === 'looping').map((f) => f.stream_id)
+      },
+    }),
+  )
   app.route('/', createStreamRoutes(deps))
   app.route('/', createRuntimeConfigRoutes(deps))
   // GET /openapi.json and GET /docs, generated from the contract's route table.

@@ -1,50 +1,75 @@
 /**
- * The streams table's live feed (`GET /streams/events`): a `snapshot` of every stream's row
- * when a browser connects, then after each poll cycle an `update` with the rows that changed
- * (stats, status) and the ids no longer listed. Rows are the table's projection (no engine
- * URLs), so every watcher gets the same bytes. Computed only while someone watches.
+ * The streams table's live feed (`GET /streams/events?q=&offset=&limit=`): a `page` event with
+ * the rows of the asked view (the same page `GET /streams?limit=&offset=&q=` answers, as table
+ * rows without engine URLs), its totals, and the settings the table follows (peer collection on,
+ * addresses masked), sent when a browser connects and after every poll cycle that changed it.
+ * Watchers of the same view share one computation and one serialised event. Computed only while
+ * someone watches.
  *
  * @example
- * const hub = createStreamsHub({ store, poller })
- * const sub = hub.subscribe() // throws HttpError 503 past maxSubscribers
+ * const hub = createStreamsHub({ store, runtime, poller })
+ * const sub = hub.subscribe({ q: '', offset: 0, limit: 50 }) // 503 past maxSubscribers
  */
-import { HttpError } from '../../lib/http-error.ts'
 import {
   createSubscribers,
   FeedFullError,
+  type FeedMessage,
   type FeedSubscriber,
+  type QueuedSubscriber,
 } from '../../lib/feed-subscribers.ts'
+import { HttpError } from '../../lib/http-error.ts'
 import type { EnginePoller } from '../engine-poller.ts'
 import { toStreamRow, type StreamRow } from '../panel/client/types.ts'
+import type { RuntimeSettingsStore } from '../runtime-settings.ts'
 import type { StreamStore } from '../streams/store.ts'
+import { pageStreams } from '../streams/stream-page.ts'
+import type { StreamPage } from '../streams/types.ts'
 
 export interface StreamsHubOptions {
   store: Pick<StreamStore, 'list'>
+  runtime: Pick<RuntimeSettingsStore, 'get'>
   poller: Pick<EnginePoller, 'watch'>
+  /** Ids Loop Detection flags as looping now (a badge on their rows); none when absent. */
+  looping?: () => Promise<string[]>
   /** Browsers at once (default 200). */
   maxSubscribers?: number
   /** Bytes waiting for one browser before it is dropped (default 1 MiB). */
   maxQueuedBytes?: number
 }
 
-export interface StreamsUpdateEvent {
+export interface StreamsView {
+  q: string
+  offset: number
+  limit: number
+}
+
+/** Body of a `page` event. */
+export interface StreamsPageEvent {
   id: string
   as_of: string
-  changed: StreamRow[]
-  removed: string[]
+  page: StreamPage<StreamRow>
+  settings: { PEER_COLLECTOR_ENABLED: boolean; MASK_PEER_ADDRESSES: boolean }
+  looping: string[]
 }
 
 export interface StreamsHub {
-  subscribe(): FeedSubscriber
+  subscribe(view: StreamsView): FeedSubscriber
   readonly watcherCount: number
   close(): void
 }
 
+interface ViewGroup {
+  view: StreamsView
+  subs: Set<QueuedSubscriber>
+  /** The page as last sent (without id and time), to send only what changed. */
+  last: string
+  msg: FeedMessage | null
+}
+
 export function createStreamsHub(opts: StreamsHubOptions): StreamsHub {
   let unwatch: (() => void) | null = null
-  // id -> the row as last sent, serialised (what "changed" compares against).
-  let sent = new Map<string, string>()
   let seq = 0
+  const groups = new Map<string, ViewGroup>()
   const subs = createSubscribers({
     maxSubscribers: opts.maxSubscribers ?? 200,
     maxQueuedBytes: opts.maxQueuedBytes ?? 1024 * 1024,
@@ -54,32 +79,43 @@ export function createStreamsHub(opts: StreamsHubOptions): StreamsHub {
     },
   })
 
-  const rows = () => opts.store.list().map(toStreamRow)
+  /** Recomputes one view; returns the event when it differs from what was sent. */
+  function render(g: ViewGroup, looping: string[]): FeedMessage | null {
+    const page = pageStreams(opts.store.list(), g.view)
+    const settings = opts.runtime.get()
+    const body = {
+      page: { ...page, streams: page.streams.map(toStreamRow) },
+      settings: {
+        PEER_COLLECTOR_ENABLED: settings.PEER_COLLECTOR_ENABLED,
+        MASK_PEER_ADDRESSES: settings.MASK_PEER_ADDRESSES === true,
+      },
+      looping: looping.filter((id) => page.streams.some((s) => s.id === id)),
+    }
+    const text = JSON.stringify(body)
+    if (text === g.last && g.msg) return null
+    g.last = text
+    const ev: StreamsPageEvent = { id: String(++seq), as_of: new Date().toISOString(), ...body }
+    g.msg = { event: 'page', id: ev.id, data: JSON.stringify(ev) }
+    return g.msg
+  }
 
-  function onCycle() {
-    const now = new Map<string, string>()
-    const changed: StreamRow[] = []
-    for (const row of rows()) {
-      const text = JSON.stringify(row)
-      now.set(row.id, text)
-      if (sent.get(row.id) !== text) changed.push(row)
+  const looping = () => opts.looping?.().catch(() => []) ?? Promise.resolve([])
+
+  async function onCycle() {
+    const flagged = await looping()
+    for (const [key, g] of groups) {
+      if (!g.subs.size) {
+        groups.delete(key)
+        continue
+      }
+      const msg = render(g, flagged)
+      if (msg) for (const s of g.subs) s.offer(msg)
     }
-    const removed = [...sent.keys()].filter((id) => !now.has(id))
-    sent = now
-    if (!changed.length && !removed.length) return
-    const ev: StreamsUpdateEvent = {
-      id: String(++seq),
-      as_of: new Date().toISOString(),
-      changed,
-      removed,
-    }
-    const msg = { event: 'update', id: ev.id, data: JSON.stringify(ev) }
-    for (const s of subs.all()) s.offer(msg)
   }
 
   return {
-    subscribe() {
-      let sub
+    subscribe(view) {
+      let sub: QueuedSubscriber
       try {
         sub = subs.add()
       } catch (err) {
@@ -87,17 +123,18 @@ export function createStreamsHub(opts: StreamsHubOptions): StreamsHub {
           throw new HttpError(503, 'too many watchers', err.message, { 'Retry-After': '10' })
         throw err
       }
-      const list = rows()
-      if (!unwatch) {
-        sent = new Map(list.map((r) => [r.id, JSON.stringify(r)]))
-        unwatch = opts.poller.watch(onCycle)
-      }
-      const data = JSON.stringify({
-        id: String(seq),
-        as_of: new Date().toISOString(),
-        streams: list,
+      const key = JSON.stringify([view.q, view.offset, view.limit])
+      let g = groups.get(key)
+      if (!g) groups.set(key, (g = { view, subs: new Set(), last: '', msg: null }))
+      g.subs.add(sub)
+      const group = g
+      void sub.whenClosed.then(() => group.subs.delete(sub))
+      unwatch ??= opts.poller.watch(() => void onCycle())
+      void looping().then((flagged) => {
+        const msg = render(group, flagged)
+        if (msg) for (const s of group.subs) s.offer(msg)
+        else sub.offer(group.msg!)
       })
-      sub.offer({ event: 'snapshot', id: String(seq), data })
       return sub
     },
     get watcherCount() {

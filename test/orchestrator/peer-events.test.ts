@@ -168,18 +168,25 @@ test('the collector going down shows as stale, and coming back as live with peer
   await w.waitFor(addedKey(peerKey(peer)), 10_000, from)
 })
 
-test('GET /streams/events sends every stream, then the rows each poll changed', async (t) => {
+test('GET /streams/events sends the streams page, then again each time a poll changed it', async (t) => {
   const w = watchEvents(`${orch.url}/streams/events?heartbeat=1`)
   t.after(() => w.close())
-  const snap = await w.waitFor((e) => e.event === 'snapshot', 5000)
-  const row = snap.data.streams.find((s: { id: string }) => s.id === streamId)
+  const first = await w.waitFor((e) => e.event === 'page', 5000)
+  const row = first.data.page.streams.find((s: { id: string }) => s.id === streamId)
   assert.ok(row, 'the stream is listed')
   assert.equal(row.stat_url, undefined, 'rows carry no engine URLs')
-  const update = await w.waitFor(
-    (e) => e.event === 'update' && e.data.changed.some((s: { id: string }) => s.id === streamId),
-    10_000,
-  )
-  assert.equal(typeof update.data.changed[0].peers, 'number')
+  assert.equal(first.data.page.summary.active, 1)
+  assert.equal(first.data.settings.PEER_COLLECTOR_ENABLED, true)
+  // The simulator's figures move every poll, so the next cycle sends the page again.
+  const next = await w.waitFor((e) => e.event === 'page', 10_000, w.events.indexOf(first) + 1)
+  assert.ok(Number(next.id) > Number(first.id))
+  assert.equal(typeof next.data.page.streams[0].peers, 'number')
+  // A view asks like GET /streams does; a text that matches nothing gives an empty page.
+  const none = watchEvents(`${orch.url}/streams/events?q=no-such-stream&limit=10`)
+  t.after(() => none.close())
+  const empty = await none.waitFor((e) => e.event === 'page', 5000)
+  assert.deepEqual(empty.data.page.streams, [])
+  assert.equal(empty.data.page.total, 0)
 })
 
 test('live views answer JSON errors like the peers route: unknown stream 404, bad heartbeat 400', async () => {
@@ -188,6 +195,11 @@ test('live views answer JSON errors like the peers route: unknown stream 404, ba
   assert.equal((await unknown.json()).error, 'stream not found')
   const bad = await fetch(`${orch.url}/streams/events?heartbeat=9999`)
   assert.equal(bad.status, 400)
+  // A bad view is refused as GET /streams refuses it.
+  const badView = await fetch(`${orch.url}/streams/events?limit=0`)
+  const badList = await fetch(`${orch.url}/streams?limit=0`)
+  assert.equal(badView.status, badList.status)
+  assert.ok(badView.status >= 400 && badView.status < 500)
 })
 
 test('the privacy setting persists, masks addresses on the page, and leaves the JSON API alone', async (t) => {
