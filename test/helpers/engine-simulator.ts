@@ -12,6 +12,9 @@
  *   `{"response": null, "error": "unknown playback session id"}` (HTTP 200).
  * - `GET /ace/cmd/<infohash>/<token>?method=stop`: `{"response": "ok", "error": null}`.
  *
+ * A test can freeze a session's live edge (`freezeLivePosition`: `livepos.last_ts` and `pos`
+ * stop advancing, as when the broadcast is gone) or starve it (`setStarved`: 0 peers, 0 speeds).
+ *
  * It listens on loopback only and never contacts anything.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
