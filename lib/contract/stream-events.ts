@@ -46,8 +46,8 @@ function isIPv6Literal(s: string): boolean {
 }
 
 /**
- * Absolute http(s) URL, or a path the engine gave without host (reference A2). Whether it
- * resolves against the engine's address is checked on the whole event (see below).
+ * Absolute http(s) URL, or a path the engine gave without host (engines answer with either).
+ * Whether it resolves against the engine's address is checked on the whole event (see below).
  */
 const engineUrl = z
   .string()
@@ -130,7 +130,7 @@ export const streamStartedSchema = z
       command_url: engineUrl,
       // The original takes 0 or 1; booleans are accepted too since they mean the same.
       is_live: z.union([z.literal(0), z.literal(1), z.boolean()]),
-      /** Addition: the start response's infohash (reference A7, option 1). */
+      /** Addition: the engine's start response's infohash, so peers load before the first poll. */
       infohash: z.string().regex(INFOHASH_HEX_RE, 'expected 40 hex characters').nullish(),
       /**
        * Addition: announce URLs of the stream's own trackers (udp, http or https), when the

@@ -1,15 +1,14 @@
 import { Hono } from 'hono'
-import { z } from 'zod'
+import {
+  collectorHealthProbeSchema,
+  runtimePatchSchema,
+} from '../../lib/contract/runtime-settings.ts'
 import { HttpError } from '../../lib/http-error.ts'
 import type { Logger } from '../../lib/log.ts'
 import type { CollectorClient } from '../collector-client.ts'
 import { redactCollectorUrls } from '../collector-url.ts'
 import { readJsonBody } from '../json-body.ts'
-import {
-  collectorUrlSchema,
-  runtimePatchSchema,
-  type RuntimeSettingsStore,
-} from '../runtime-settings.ts'
+import type { RuntimeSettingsStore } from '../runtime-settings.ts'
 import { collectorHttpError } from './streams.ts'
 
 export interface RuntimeConfigRoutesDeps {
@@ -17,8 +16,6 @@ export interface RuntimeConfigRoutesDeps {
   collector: CollectorClient
   log: Logger
 }
-
-const healthBody = z.object({ collector_url: collectorUrlSchema })
 
 /**
  * `GET`/`PATCH /config/runtime` (a JSON body, persisted, fixing defect D13) and
@@ -45,7 +42,7 @@ export function createRuntimeConfigRoutes(deps: RuntimeConfigRoutesDeps): Hono {
   // checked like a saved one (no userinfo, query or fragment), so the probe requests exactly
   // `<origin><path>/health`, without following redirects.
   app.post('/peer-collector/health', async (c) => {
-    const { collector_url } = await readJsonBody(c, healthBody)
+    const { collector_url } = await readJsonBody(c, collectorHealthProbeSchema)
     try {
       return c.json(await deps.collector.getHealth(collector_url))
     } catch (err) {
