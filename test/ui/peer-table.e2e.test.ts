@@ -144,7 +144,10 @@ test('a published peer appears highlighted with no request from the page; a remo
     [],
     'the peers tab asked nothing',
   )
-  assert.match(await page.locator('.peer-gone').first().innerText(), new RegExp(gone.city!))
+  assert.match(
+    await page.locator('.peer-gone').first().innerText(),
+    new RegExp(`${gone.ip.replace(/\./g, '\\.')}:${gone.port}`),
+  )
   await page.locator('tr.peer-gone').first().waitFor({ state: 'detached', timeout: 8000 })
   assert.deepEqual(browser.errors, [])
   await page.close()
