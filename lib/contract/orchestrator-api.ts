@@ -157,25 +157,30 @@ export const ORCHESTRATOR_API: readonly ApiRoute[] = [
     method: 'get',
     path: '/streams/events',
     tag: 'Streams',
-    summary: "Every stream's table row as server-sent events",
+    summary: "The streams table's view as server-sent events",
     description:
-      'A `snapshot` event with every row when a client connects, then after each poll cycle an `update` event with the rows that changed and the ids no longer listed; `heartbeat` events in between.',
-    query: heartbeatQuery,
+      'A `page` event (the rows of the asked view as `GET /streams` pages them, without engine URLs, its totals, the settings the table follows and the looping ids) when a client connects and after every poll cycle that changed it; `heartbeat` events in between. Without a view, every stream.',
+    query: StreamListQuerySchema.pick({ q: true, offset: true, limit: true }).extend(
+      heartbeatQuery.shape,
+    ),
     responses: {
       200: {
-        description: 'Event stream; each event carries one of these as its JSON data',
+        description: 'Event stream; each `page` event carries this as its JSON data',
         mediaType: 'text/event-stream',
-        schema: z.union([
-          z.object({ id: z.string(), as_of: z.string(), streams: z.array(StreamRowSchema) }),
-          z.object({
-            id: z.string(),
-            as_of: z.string(),
-            changed: z.array(StreamRowSchema),
-            removed: z.array(z.string()),
+        schema: z.object({
+          id: z.string(),
+          as_of: z.string(),
+          page: StreamPageSchema.extend({ streams: z.array(StreamRowSchema) }),
+          settings: z.object({
+            PEER_COLLECTOR_ENABLED: z.boolean(),
+            MASK_PEER_ADDRESSES: z.boolean(),
           }),
-        ]),
+          /** Ids of the streams Loop Detection flags now. */
+          looping: z.array(z.string()),
+        }),
       },
       400: error('A bad heartbeat'),
+      422: error('A bad query parameter'),
       503: retryLater('Too many watchers'),
     },
   },

@@ -20,6 +20,7 @@ import {
 import { ORCHESTRATOR_API, ORCHESTRATOR_API_INFO } from '../../lib/contract/orchestrator-api.ts'
 import { createLogger } from '../../lib/log.ts'
 import { localCollectorEnv, startCollector } from '../helpers/collector-process.ts'
+import { watchEvents } from '../helpers/event-stream.ts'
 import { startTestOrchestrator } from '../helpers/orchestrator-process.ts'
 
 type Route = `${string} ${string}`
@@ -228,6 +229,16 @@ test('the services answer with what their documents say', async (t) => {
   await assertAnswer(api, await get('/alerts'), 'get', '/alerts')
   await assertAnswer(api, await get('/events'), 'get', '/events')
   await assertAnswer(api, await get('/streams/doc-check/peers'), 'get', '/streams/{id}/peers', 409)
+
+  // An event stream's events carry what its document says too.
+  const feed = watchEvents(`${orch.url}/streams/events`)
+  t.after(() => feed.close())
+  const page = await feed.waitFor((e) => e.event === 'page', 10_000)
+  const pageSchema = documentedSchema(api, 'get', '/streams/events')
+  const parsedPage = pageSchema.safeParse(page.data)
+  assert.ok(parsedPage.success, `GET /streams/events page: ${parsedPage.error?.message}`)
+  assert.ok(JSON.stringify(page.data).includes('doc-check'))
+  feed.close()
 
   const collector = await startCollector()
   t.after(() => collector.close())
