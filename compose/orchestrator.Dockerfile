@@ -8,7 +8,12 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 # package.json overrides webrtc-polyfill with this local stub, so it must exist before `npm ci`.
 COPY stubs ./stubs
-RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force \
+# better-sqlite3 (the history database) is the one native addon: its own install script fetches
+# the prebuilt binary for this Node and glibc, or compiles it with these tools. No other
+# package's install scripts run.
+RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ \
+  && rm -rf /var/lib/apt/lists/*
+RUN npm ci --omit=dev --ignore-scripts && npm rebuild better-sqlite3 && npm cache clean --force \
   # The GeoIP databases (about 190 MB) belong to the collector only.
   && rm -rf node_modules/@ip-location-db \
   # An empty, non-root-owned DATA_DIR: a named volume mounted there starts with this owner.
