@@ -11,6 +11,7 @@
  */
 import type { Context } from 'hono'
 import { HttpError } from '../lib/http-error.ts'
+import { withDeadline } from '../lib/deadline.ts'
 import type { Logger } from '../lib/log.ts'
 import { createPeerFeed, FeedFullError, type FeedAnswer, type PeerFeed } from '../lib/peer-feed.ts'
 import { heartbeatMs, lastEventId, serveFeed } from '../lib/sse.ts'
@@ -35,7 +36,7 @@ export interface PeerEventsDeps {
    * reconnects (an EventSource retries after a few seconds) resumes instead of starting over.
    */
   lingerMs?: number
-  /** Watchers per swarm (default 100) and swarms watched at once (default 64). */
+  /** Watchers per swarm (default 100) and swarms watched at once (default 256). */
   maxWatchersPerSwarm?: number
   maxFeeds?: number
 }
@@ -55,7 +56,7 @@ interface SwarmFeed {
 export function createPeerEventsHandler(deps: PeerEventsDeps) {
   const feeds = new Map<string, SwarmFeed>()
   const tickMs = deps.tickMs ?? 2000
-  const maxFeeds = deps.maxFeeds ?? 64
+  const maxFeeds = deps.maxFeeds ?? 256
 
   function open(
     raw: string,
@@ -154,17 +155,15 @@ export function createPeerEventsHandler(deps: PeerEventsDeps) {
   async function enrich(peers: FeedAnswer['peers'], infohash: string) {
     if (!deps.enricher || peers.length === 0) return peers
     const deadline = Date.now() + deps.config.ENRICH_WAIT_MS
-    let timer: NodeJS.Timeout | undefined
-    const late = new Promise<typeof peers>((resolve) => {
-      timer = setTimeout(() => resolve(peers), Math.max(0, deadline - Date.now()))
-    })
     try {
-      return await Promise.race([deps.enricher.enrich(peers, { infohash, deadline }), late])
+      return await withDeadline(
+        deps.enricher.enrich(peers, { infohash, deadline }),
+        deps.config.ENRICH_WAIT_MS,
+        { onTimeout: () => peers },
+      )
     } catch (err) {
       deps.log.warn('enrichment failed', { err })
       return peers
-    } finally {
-      clearTimeout(timer)
     }
   }
 

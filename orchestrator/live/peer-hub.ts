@@ -39,7 +39,7 @@ export interface PeerHubOptions {
   store: Pick<StreamStore, 'get'>
   runtime: Pick<RuntimeSettingsStore, 'get'>
   log: Logger
-  /** Browsers per stream (default 100), in all (default 500), streams watched (default 64). */
+  /** Browsers per stream (default 100), in all (default 500), streams watched (default 256). */
   maxPerStream?: number
   maxTotal?: number
   maxStreams?: number
@@ -251,7 +251,7 @@ export function createPeerHub(opts: PeerHubOptions): PeerHub {
         entry = undefined
       }
       if (!entry) {
-        if (feeds.size >= (opts.maxStreams ?? 64))
+        if (feeds.size >= (opts.maxStreams ?? 256))
           throw new HttpError(503, 'too many live views', `${feeds.size} streams are watched`, {
             'Retry-After': '10',
           })

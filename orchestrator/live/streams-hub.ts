@@ -128,7 +128,10 @@ export function createStreamsHub(opts: StreamsHubOptions): StreamsHub {
       if (!g) groups.set(key, (g = { view, subs: new Set(), last: '', msg: null }))
       g.subs.add(sub)
       const group = g
-      void sub.whenClosed.then(() => group.subs.delete(sub))
+      void sub.whenClosed.then(() => {
+        group.subs.delete(sub)
+        if (!group.subs.size && groups.get(key) === group) groups.delete(key)
+      })
       unwatch ??= opts.poller.watch(() => void onCycle())
       void looping().then((flagged) => {
         const msg = render(group, flagged)
