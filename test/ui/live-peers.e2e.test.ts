@@ -1,7 +1,8 @@
 // The live Peers tab end to end in chromium: local swarm, in-process collector refreshing every
 // 3 s, engine simulator and orchestrator on loopback. A peer that joins the swarm appears in the
 // open Peers tab, highlighted, within 7 s, without a reload and without any request from the
-// page's tables (both follow their event streams).
+// page's tables (both follow their event streams); when the collector goes away, the tab says
+// since when its list is stale and keeps the last peers.
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
 import { launchBrowser, openHydrated, type TestBrowser } from '../helpers/browser.ts'
@@ -81,5 +82,18 @@ test('a joining peer appears in the open Peers tab within 7 s, with no request f
     'no request from the page',
   )
   assert.deepEqual(browser.errors, [])
+  await page.close()
+})
+
+test('when the collector goes away the open Peers tab says since when its list is stale', async () => {
+  const page = await browser.newPage()
+  await openHydrated(page, `${orch.url}/panel/streams?peers=${STREAM_ID}`)
+  await page.locator('[data-live="live"]').waitFor({ timeout: 20_000 })
+  await collector.close()
+  const stale = page.locator('[data-live="stale"]')
+  await stale.waitFor({ timeout: 15_000 })
+  assert.match(await stale.innerText(), /Stale since \d\d:\d\d:\d\d UTC/)
+  // The last known peers stay listed.
+  assert.ok((await page.locator('[data-peer]').count()) >= 3)
   await page.close()
 })
