@@ -15,6 +15,7 @@ import { Hono } from 'hono'
 import type { PeersAnswer, PeerView } from '../../lib/contract/peers.ts'
 import { createPeerFeed, type PeerFeed } from '../../lib/peer-feed.ts'
 import { serveFeed } from '../../lib/sse.ts'
+import { createStreamsHub } from '../../orchestrator/live/streams-hub.ts'
 import { createPanel } from '../../orchestrator/panel/index.ts'
 import {
   DESKTOP,
@@ -101,6 +102,15 @@ before(async () => {
   app.get('/streams/:id/stats', (c) => c.json(sampleHistory()))
   app.get('/streams/:id/peers', (c) => c.json(feed.answer))
   app.get('/streams/:id/peers/events', (c) => serveFeed(c, feed.subscribe(), 15_000))
+  // The streams table's own feed over the same rows (no poller here: one page on connect).
+  const table = createStreamsHub({
+    store: { list: () => streams },
+    runtime: { get: () => data.settings },
+    poller: { watch: () => () => {} },
+  })
+  app.get('/streams/events', (c) =>
+    serveFeed(c, table.subscribe({ q: '', offset: 0, limit: 50 }), 15_000),
+  )
   server = await new Promise<ServerType>((done) => {
     const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => done(s))
   })
