@@ -125,6 +125,25 @@ test('a peer joining the swarm reaches an open peers event stream as an added di
   assert.equal(typeof hit.data.churn.joins_per_min, 'number')
 })
 
+test('a browser reconnecting with Last-Event-ID gets only the diffs it missed', async (t) => {
+  // A second watcher keeps the feed (and its ring of diffs) while the first is away.
+  const keeper = watchEvents(peersEvents())
+  t.after(() => keeper.close())
+  await keeper.waitFor((e) => e.event === 'snapshot', 15_000)
+  const first = watchEvents(peersEvents())
+  const snap = await first.waitFor((e) => e.event === 'snapshot', 15_000)
+  const lastId = [...first.events].reverse().find((e) => e.id)!.id!
+  first.close()
+  const peer = await swarm.addPeer()
+  await keeper.waitFor(addedKey(peerKey(peer)), 10_000)
+  const back = watchEvents(peersEvents(), { 'last-event-id': lastId })
+  t.after(() => back.close())
+  const missed = await back.waitFor((e) => e.event !== 'heartbeat' && e.event !== 'status', 5000)
+  assert.equal(missed.event, 'diff', 'no new snapshot')
+  assert.equal(missed.id!.split('.')[0], snap.id!.split('.')[0])
+  await back.waitFor(addedKey(peerKey(peer)), 5000)
+})
+
 test('50 browsers watching one stream make one upstream subscription, closed after the last leaves', async (t) => {
   // Let any earlier watcher's upstream linger out first.
   const deadline = Date.now() + 15_000
