@@ -18,6 +18,7 @@
 import { lookup as dnsLookup } from 'node:dns/promises'
 import { isIP } from 'node:net'
 import { LRUCache } from 'lru-cache'
+import { withDeadline } from '../../lib/deadline.ts'
 import { classifyAddress } from '../../lib/ip.ts'
 import type { TrackerState } from '../types.ts'
 
@@ -49,19 +50,16 @@ const resolved = new LRUCache<string, string[]>({ max: 1000, ttl: RESOLVE_CACHE_
 async function systemResolve(host: string): Promise<string[]> {
   const hit = resolved.get(host)
   if (hit) return hit
-  let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error('timed out')), RESOLVE_TIMEOUT_MS)
-    timer.unref()
-  })
-  try {
-    const all = await Promise.race([dnsLookup(host, { all: true, verbatim: true }), timeout])
-    const addrs = all.map((a) => a.address)
-    resolved.set(host, addrs)
-    return addrs
-  } finally {
-    clearTimeout(timer)
-  }
+  const all = await withDeadline(
+    dnsLookup(host, { all: true, verbatim: true }),
+    RESOLVE_TIMEOUT_MS,
+    {
+      message: 'timed out',
+    },
+  )
+  const addrs = all.map((a) => a.address)
+  resolved.set(host, addrs)
+  return addrs
 }
 
 /** Checks a magnet's trackers; `usable` keeps the magnet's order, `rejected` says why not. */

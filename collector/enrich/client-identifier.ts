@@ -1,5 +1,7 @@
 import { setMaxListeners } from 'node:events'
 import { LRUCache } from 'lru-cache'
+import PQueue from 'p-queue'
+import { withDeadline } from '../../lib/deadline.ts'
 import { classifyAddress } from '../../lib/ip.ts'
 import { handshakePeer, type HandshakeOptions, type HandshakeResult } from './peer-handshake.ts'
 import { createMemoryTtlCache, type TtlCache } from './ttl-cache.ts'
@@ -62,58 +64,45 @@ export function createClientIdentifier(options: ClientIdentifierOptions): Client
   // Piece count per swarm, learnt once from a peer's verified metadata (needed for progress).
   const pieceCounts = new LRUCache<string, number>({ max: 1000 })
   const maxMetadataBytes = options.maxMetadataBytes ?? 1 << 20
-  const queue: Array<() => void> = []
+  const queue = new PQueue({ concurrency: options.concurrency })
   const stop = new AbortController()
   // Each running handshake listens on this one signal; the default cap of 10 would warn.
   setMaxListeners(0, stop.signal)
-  let running = 0
   const stats = { handshakes: 0, identified: 0, failed: 0, skipped_queue_full: 0 }
 
-  const runNext = () => {
-    while (running < options.concurrency && queue.length) {
-      running++
-      queue.shift()?.()
-    }
-  }
-
   const start = (ip: string, port: number, infohash: string, key: string) => {
-    const task = new Promise<ClientInfo>((resolve) => {
-      queue.push(async () => {
-        try {
-          if (stop.signal.aborted) return resolve({ ok: false })
-          stats.handshakes++
-          const r = await handshake({
-            ip,
-            port,
-            infohash,
-            timeoutMs: options.timeoutMs,
-            signal: stop.signal,
-            pieceCount: pieceCounts.get(infohash),
-            fetchMetadataMaxBytes: maxMetadataBytes,
-          })
-          if (r.ok && r.piece_count) pieceCounts.set(infohash, r.piece_count)
-          const info: ClientInfo = r.ok
-            ? { ok: true, client: r.client, client_version: r.client_version, progress: r.progress }
-            : { ok: false }
-          for (const k of Object.keys(info) as Array<keyof ClientInfo>)
-            if (info[k] === undefined) delete info[k]
-          if (r.ok) stats.identified++
-          else stats.failed++
-          if (!stop.signal.aborted)
-            cache.set(key, info, r.ok ? options.cacheTtlMs : options.negativeTtlMs)
-          resolve(info)
-        } catch {
-          stats.failed++
-          resolve({ ok: false })
-        } finally {
-          running--
-          inFlight.delete(key)
-          runNext()
-        }
-      })
+    const task = queue.add(async (): Promise<ClientInfo> => {
+      try {
+        if (stop.signal.aborted) return { ok: false }
+        stats.handshakes++
+        const r = await handshake({
+          ip,
+          port,
+          infohash,
+          timeoutMs: options.timeoutMs,
+          signal: stop.signal,
+          pieceCount: pieceCounts.get(infohash),
+          fetchMetadataMaxBytes: maxMetadataBytes,
+        })
+        if (r.ok && r.piece_count) pieceCounts.set(infohash, r.piece_count)
+        const info: ClientInfo = r.ok
+          ? { ok: true, client: r.client, client_version: r.client_version, progress: r.progress }
+          : { ok: false }
+        for (const k of Object.keys(info) as Array<keyof ClientInfo>)
+          if (info[k] === undefined) delete info[k]
+        if (r.ok) stats.identified++
+        else stats.failed++
+        if (!stop.signal.aborted)
+          cache.set(key, info, r.ok ? options.cacheTtlMs : options.negativeTtlMs)
+        return info
+      } catch {
+        stats.failed++
+        return { ok: false }
+      } finally {
+        inFlight.delete(key)
+      }
     })
     inFlight.set(key, task)
-    runNext()
     return task
   }
 
@@ -135,7 +124,7 @@ export function createClientIdentifier(options: ClientIdentifierOptions): Client
         if (stop.signal.aborted || !DIALABLE.has(classifyAddress(ip))) continue
         let task = inFlight.get(key)
         if (!task) {
-          if (queue.length >= maxQueued) {
+          if (queue.size >= maxQueued) {
             stats.skipped_queue_full++
             continue
           }
@@ -144,32 +133,22 @@ export function createClientIdentifier(options: ClientIdentifierOptions): Client
         pending.push(task.then((info) => void known.set(pk, info)))
       }
       const wait = deadline - Date.now()
-      if (pending.length && wait > 0) {
-        let timer: NodeJS.Timeout | undefined
-        await Promise.race([
-          Promise.all(pending),
-          new Promise<void>((resolve) => {
-            timer = setTimeout(resolve, wait)
-            timer.unref()
-          }),
-        ])
-        clearTimeout(timer)
-      }
+      if (pending.length && wait > 0)
+        await withDeadline(Promise.all(pending), wait, { onTimeout: () => undefined })
       // A snapshot: handshakes finishing later must not change an answer already sent.
       return new Map(known)
     },
     health: () => ({
       enabled: true,
-      running,
-      queued: queue.length,
+      running: queue.pending,
+      queued: queue.size,
       cached: cache.size,
       swarms_with_piece_count: pieceCounts.size,
       ...stats,
     }),
     close() {
-      stop.abort()
       // Queued tasks see the abort and resolve at once; running ones are cut by the signal.
-      runNext()
+      stop.abort()
     },
   }
 }

@@ -2,6 +2,7 @@ import { setMaxListeners } from 'node:events'
 import type { ResolvedSettings } from '../../lib/settings.ts'
 import type { Logger } from '../../lib/log.ts'
 import { classifyAddress, normalizeAddress } from '../../lib/ip.ts'
+import { withDeadline } from '../../lib/deadline.ts'
 import type { PeerEnricher, PeerView } from '../types.ts'
 import type { ENRICH_SETTINGS } from './settings.ts'
 import { loadGeoIp, type GeoFields, type GeoIp } from './geoip.ts'
@@ -231,13 +232,5 @@ function pickAsn(f: GeoFields): GeoFields {
 async function raceDeadline(work: Promise<unknown>, until: number): Promise<void> {
   const wait = until - Date.now()
   if (wait <= 0) return
-  let timer: NodeJS.Timeout | undefined
-  await Promise.race([
-    work,
-    new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, wait)
-      timer.unref()
-    }),
-  ])
-  clearTimeout(timer)
+  await withDeadline(work, wait, { onTimeout: () => undefined })
 }

@@ -1,3 +1,4 @@
+import PQueue from 'p-queue'
 import { classifyAddress } from '../../lib/ip.ts'
 import { countryName, type GeoFields } from './geoip.ts'
 
@@ -86,8 +87,7 @@ export function validateGeoFields(value: unknown): GeoFields | undefined {
 
 export function createWebGeoApi(options: WebGeoApiOptions): WebGeoApi {
   const stats = { requests: 0, failures: 0, rate_limited: 0, refused_non_public: 0 }
-  let inFlight = 0
-  const waiters: Array<() => void> = []
+  const queue = new PQueue({ concurrency: options.concurrency })
   // Token bucket refilled continuously: ratePerMinute tokens per 60 s, burst of one minute's worth.
   let tokens = options.ratePerMinute
   let refilledAt = Date.now()
@@ -104,67 +104,44 @@ export function createWebGeoApi(options: WebGeoApiOptions): WebGeoApi {
     return true
   }
 
-  const acquire = (signal?: AbortSignal) =>
-    new Promise<boolean>((resolve) => {
-      if (inFlight < options.concurrency) {
-        inFlight++
-        return resolve(true)
-      }
-      const onAbort = () => {
-        const i = waiters.indexOf(grant)
-        if (i >= 0) waiters.splice(i, 1)
-        resolve(false)
-      }
-      const grant = () => {
-        signal?.removeEventListener('abort', onAbort)
-        inFlight++
-        resolve(true)
-      }
-      if (signal?.aborted) return resolve(false)
-      signal?.addEventListener('abort', onAbort, { once: true })
-      waiters.push(grant)
-    })
-
-  const release = () => {
-    inFlight--
-    waiters.shift()?.()
-  }
-
   const urlFor = (ip: string) =>
     options.url.includes('{ip}')
       ? options.url.replaceAll('{ip}', encodeURIComponent(ip))
       : `${options.url}/${encodeURIComponent(ip)}`
 
+  async function request(ip: string, signal?: AbortSignal): Promise<GeoFields | undefined> {
+    try {
+      if (!takeToken()) {
+        stats.rate_limited++
+        return undefined
+      }
+      stats.requests++
+      const timeout = AbortSignal.timeout(options.timeoutMs)
+      const res = await fetch(urlFor(ip), {
+        headers: { accept: 'application/json' },
+        signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+      })
+      if (!res.ok) throw new Error(`status ${res.status}`)
+      const body = (await res.json()) as unknown
+      if (!body || typeof body !== 'object') throw new Error('answer is not a JSON object')
+      return mapWebGeoAnswer(body as Json)
+    } catch {
+      stats.failures++
+      return undefined
+    }
+  }
+
   return {
-    health: () => ({ enabled: true, in_flight: inFlight, queued: waiters.length, ...stats }),
+    health: () => ({ enabled: true, in_flight: queue.pending, queued: queue.size, ...stats }),
     async lookup(ip, signal) {
       // The guard that keeps private, loopback and reserved addresses inside the process.
       if (classifyAddress(ip) !== 'public') {
         stats.refused_non_public++
         return undefined
       }
-      if (!(await acquire(signal))) return undefined
-      try {
-        if (!takeToken()) {
-          stats.rate_limited++
-          return undefined
-        }
-        stats.requests++
-        const timeout = AbortSignal.timeout(options.timeoutMs)
-        const res = await fetch(urlFor(ip), {
-          headers: { accept: 'application/json' },
-          signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
-        })
-        if (!res.ok) throw new Error(`status ${res.status}`)
-        const body = (await res.json()) as unknown
-        if (!body || typeof body !== 'object') throw new Error('answer is not a JSON object')
-        return mapWebGeoAnswer(body as Json)
-      } catch {
-        stats.failures++
-        return undefined
-      } finally {
-        release()
-      }
+      if (signal?.aborted) return undefined
+      // A lookup given up while it waits for a slot leaves the queue without a request.
+      return queue.add(() => request(ip, signal), { signal }).catch(() => undefined)
     },
   }
 }

@@ -1,5 +1,6 @@
 import type { Redis } from '@upstash/redis'
 import type { Logger } from '../log.ts'
+import { withDeadline } from '../deadline.ts'
 
 /**
  * Redis as a cache tier that never fails its caller: every call is raced against a short
@@ -116,29 +117,9 @@ export function createRedisTier(options: RedisTierOptions): RedisTier {
     }
   }
 
-  async function bounded<T>(op: Promise<T>, ms: number): Promise<T> {
-    let timer: NodeJS.Timeout | undefined
-    const timeout = new Promise<never>((_, reject) => {
-      // A timer that fires far too late means this process stalled (a synchronous file load, a
-      // long GC), not Redis: give the command one more period once the process runs again.
-      const started = performance.now()
-      let extended = false
-      const expire = () => {
-        if (!extended && performance.now() - started > 2 * ms) {
-          extended = true
-          timer = setTimeout(expire, ms)
-        } else reject(new Error(`redis did not answer within ${ms} ms`))
-      }
-      timer = setTimeout(expire, ms)
-    })
-    // The losing side may still reject later; nobody is listening then.
-    op.catch(() => {})
-    try {
-      return await Promise.race([op, timeout])
-    } finally {
-      clearTimeout(timer)
-    }
-  }
+  // A stalled process (a synchronous file load, a long GC) is not a slow Redis.
+  const bounded = <T>(op: Promise<T>, ms: number): Promise<T> =>
+    withDeadline(op, ms, { message: `redis did not answer within ${ms} ms`, extendOnStall: true })
 
   const isForeign = (err: unknown) => err instanceof Error && /^WRONGTYPE\b/.test(err.message)
 

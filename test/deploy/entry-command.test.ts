@@ -6,23 +6,15 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { buildCollector } from '../../scripts/build-collector.ts'
 import { ROOT } from '../../scripts/settings-doc.ts'
 import { createLocalSwarm } from '../helpers/local-swarm.ts'
+import { freePort } from '../helpers/wait.ts'
 import { composeConfig } from './compose-rules.ts'
 import { DOCKERFILES, envOf, execForm, parseDockerfile } from './dockerfile-parse.ts'
 import { descendants, survivors } from './processes.ts'
-
-async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as { port: number }
-  await new Promise((resolve) => server.close(resolve))
-  return port
-}
 
 interface Image {
   entrypoint: string[]

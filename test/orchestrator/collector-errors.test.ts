@@ -4,9 +4,9 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createServer, type Server, type ServerResponse } from 'node:http'
-import { createServer as createNetServer } from 'node:net'
 import type { AddressInfo } from 'node:net'
 import { startTestOrchestrator } from '../helpers/orchestrator-process.ts'
+import { freePort } from '../helpers/wait.ts'
 
 const IH = 'ab'.repeat(20)
 type Mode = 'ok' | 'hang' | 'garbage' | 'http-500' | 'wrong-shape'
@@ -63,15 +63,6 @@ async function createFakeCollector() {
         server.closeAllConnections()
       }),
   }
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createNetServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as AddressInfo).port
-      s.close(() => resolve(p))
-    })
-  })
 }
 
 async function registerStream(url: string, id: string, infohash?: string) {

@@ -4,39 +4,14 @@
 // bringing it back gives peers again.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { createServer, type AddressInfo } from 'node:net'
 import { startCollectorProcess } from '../helpers/collector-process.ts'
 import { createEngineSimulator, registerSimulatedStream } from '../helpers/engine-simulator.ts'
 import { createLocalSwarm } from '../helpers/local-swarm.ts'
 import { startTestOrchestrator } from '../helpers/orchestrator-process.ts'
+import { eventually, freePort } from '../helpers/wait.ts'
 
 const API_KEY = 'e2e-key'
 const enc = encodeURIComponent
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as AddressInfo).port
-      s.close(() => resolve(p))
-    })
-  })
-}
-
-/** Retries `probe` until it returns a value or the deadline passes (no fixed sleeps). */
-async function eventually<T>(what: string, probe: () => Promise<T | undefined>, ms = 30_000) {
-  const deadline = Date.now() + ms
-  let last: unknown
-  while (Date.now() < deadline) {
-    try {
-      const v = await probe()
-      if (v !== undefined) return v
-    } catch (err) {
-      last = err
-    }
-    await new Promise((r) => setTimeout(r, 300))
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`)
-}
 
 test('stream by event -> engine figures in /streams and swarm peers through the real collector, which may go away and come back', async (t) => {
   const swarm = await createLocalSwarm({ peers: 4, mode: 'tracker' })
@@ -71,11 +46,14 @@ test('stream by event -> engine figures in /streams and swarm peers through the 
   assert.equal(response.status, 200)
 
   // After a poll interval, /streams shows the simulator's figures and the swarm's infohash.
-  const listed = await eventually('a polled stream in /streams', async () => {
-    const list = (await (await fetch(`${orch.url}/streams?status=started`)).json()) as any[]
-    const s = list.find((x) => x.id === streamId)
-    return s && s.peers !== null ? s : undefined
-  })
+  const listed = await eventually(
+    async () => {
+      const list = (await (await fetch(`${orch.url}/streams?status=started`)).json()) as any[]
+      const s = list.find((x) => x.id === streamId)
+      return s && s.peers !== null ? s : undefined
+    },
+    { timeoutMs: 30_000, what: 'a polled stream in /streams' },
+  )
   const answered = engine.sessions.get(start.playback_session_id)!.answered
   assert.ok(
     answered.some((a) => a.peers === listed.peers && a.speed_down === listed.speed_down),
@@ -88,12 +66,15 @@ test('stream by event -> engine figures in /streams and swarm peers through the 
   // The peer list: the local swarm's peers, through the real collector.
   const peersUrl = `${orch.url}/streams/${enc(streamId)}/peers`
   const swarmAddrs = new Set(swarm.peers.map((p) => `${p.ip}:${p.port}`))
-  const answer = await eventually('the swarm peers through the collector', async () => {
-    const res = await fetch(peersUrl)
-    const body = (await res.json()) as any
-    assert.equal(res.status, 200, JSON.stringify(body))
-    return body.peer_count >= swarm.peers.length ? body : undefined
-  })
+  const answer = await eventually(
+    async () => {
+      const res = await fetch(peersUrl)
+      const body = (await res.json()) as any
+      assert.equal(res.status, 200, JSON.stringify(body))
+      return body.peer_count >= swarm.peers.length ? body : undefined
+    },
+    { timeoutMs: 30_000, what: 'the swarm peers through the collector' },
+  )
   assert.equal(answer.stream_id, streamId)
   assert.equal(answer.infohash, swarm.infohash)
   for (const p of answer.peers) assert.ok(swarmAddrs.has(`${p.ip}:${p.port}`), `${p.ip}:${p.port}`)
@@ -109,11 +90,14 @@ test('stream by event -> engine figures in /streams and swarm peers through the 
 
   // Collector back on the same address: peers again.
   collector = await startCollectorProcess(collectorOpts)
-  const again = await eventually('peers after the collector came back', async () => {
-    const res = await fetch(peersUrl)
-    const body = (await res.json()) as any
-    return res.status === 200 && body.peer_count >= 1 ? body : undefined
-  })
+  const again = await eventually(
+    async () => {
+      const res = await fetch(peersUrl)
+      const body = (await res.json()) as any
+      return res.status === 200 && body.peer_count >= 1 ? body : undefined
+    },
+    { timeoutMs: 30_000, what: 'peers after the collector came back' },
+  )
   assert.equal(again.stream_id, streamId)
 
   // Stopping the stream through the API reaches the engine.

@@ -10,33 +10,9 @@ import { test } from 'node:test'
 import { startCollector } from '../helpers/collector-process.ts'
 import { announceUdp, createLocalSwarm } from '../helpers/local-swarm.ts'
 import { startTestOrchestrator } from '../helpers/orchestrator-process.ts'
+import { eventually, freePort } from '../helpers/wait.ts'
 
 const JSON_HEADERS = { 'content-type': 'application/json' }
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as AddressInfo).port
-      s.close(() => resolve(p))
-    })
-  })
-}
-
-/** Retries `probe` until it returns a value or the deadline passes (no fixed sleeps). */
-async function eventually<T>(what: string, probe: () => Promise<T | undefined>, ms = 20_000) {
-  const deadline = Date.now() + ms
-  let last: unknown
-  while (Date.now() < deadline) {
-    try {
-      const v = await probe()
-      if (v !== undefined) return v
-    } catch (err) {
-      last = err
-    }
-    await new Promise((r) => setTimeout(r, 200))
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`)
-}
 
 const addr = (p: { ip: string; port: number }) => `${p.ip}:${p.port}`
 
@@ -91,13 +67,16 @@ test('two collectors and a dead one: peers merged by ip:port, each naming its co
   assert.equal(started.status, 200)
 
   const all = new Set([...one.peers, ...two.peers].map(addr))
-  const merged = await eventually('every peer of both swarms, merged', async () => {
-    const res = await orch.app.request('/streams/ch/peers')
-    const body = (await res.json()) as any
-    assert.equal(res.status, 200, JSON.stringify(body))
-    const seen = body.peers.filter((p: any) => p.collectors.length === 2).length
-    return body.peer_count === all.size && seen === 1 ? body : undefined
-  })
+  const merged = await eventually(
+    async () => {
+      const res = await orch.app.request('/streams/ch/peers')
+      const body = (await res.json()) as any
+      assert.equal(res.status, 200, JSON.stringify(body))
+      const seen = body.peers.filter((p: any) => p.collectors.length === 2).length
+      return body.peer_count === all.size && seen === 1 ? body : undefined
+    },
+    { timeoutMs: 20_000, what: 'every peer of both swarms, merged' },
+  )
   assert.equal(merged.stream_id, 'ch')
   assert.equal(merged.infohash, one.infohash)
   assert.deepEqual(new Set(merged.peers.map(addr)), all, 'each peer once')
@@ -118,11 +97,14 @@ test('two collectors and a dead one: peers merged by ip:port, each naming its co
 
   // The second collector goes away: the first still answers, its view alone.
   await b.close()
-  const left = await eventually('an answer from the first collector alone', async () => {
-    const res = await orch.app.request('/streams/ch/peers')
-    const body = (await res.json()) as any
-    return res.status === 200 && body.collectors[1].ok === false ? body : undefined
-  })
+  const left = await eventually(
+    async () => {
+      const res = await orch.app.request('/streams/ch/peers')
+      const body = (await res.json()) as any
+      return res.status === 200 && body.collectors[1].ok === false ? body : undefined
+    },
+    { timeoutMs: 20_000, what: 'an answer from the first collector alone' },
+  )
   assert.deepEqual(new Set(left.peers.map(addr)), new Set(one.peers.map(addr)))
   assert.deepEqual(collectorsOf(shared), [a.url, b.url], '(the earlier answer, unchanged)')
   assert.deepEqual(

@@ -3,35 +3,21 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
-import { createServer, type AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { localCollectorEnv } from '../helpers/collector-process.ts'
 import { createTempDir } from '../helpers/orchestrator-process.ts'
+import { eventually, freePort } from '../helpers/wait.ts'
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as AddressInfo).port
-      s.close(() => resolve(p))
-    })
-  })
-}
-
-async function waitForHealth(url: string, ms = 30_000): Promise<any> {
-  const deadline = Date.now() + ms
-  while (Date.now() < deadline) {
-    try {
+const waitForHealth = (url: string): Promise<any> =>
+  eventually(
+    async () => {
       const res = await fetch(url)
-      if (res.ok) return await res.json()
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 250))
-  }
-  throw new Error(`${url} never answered`)
-}
+      return res.ok ? await res.json() : undefined
+    },
+    { timeoutMs: 30_000, intervalMs: 250, what: `${url} to answer` },
+  )
 
 test('npm start runs collector and orchestrator, and SIGTERM stops both', async (t) => {
   const data = await createTempDir()

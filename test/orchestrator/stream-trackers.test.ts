@@ -9,25 +9,10 @@ import { startCollector } from '../helpers/collector-process.ts'
 import { createEngineSimulator, registerSimulatedStream } from '../helpers/engine-simulator.ts'
 import { createFieldSwarm } from '../helpers/field-swarm.ts'
 import { startTestOrchestrator } from '../helpers/orchestrator-process.ts'
+import { eventually } from '../helpers/wait.ts'
 
 const enc = encodeURIComponent
 const JSON_HEADERS = { 'content-type': 'application/json' }
-
-/** Retries `probe` until it returns a value or the deadline passes (no fixed sleeps). */
-async function eventually<T>(what: string, probe: () => Promise<T | undefined>, ms = 20_000) {
-  const deadline = Date.now() + ms
-  let last: unknown
-  while (Date.now() < deadline) {
-    try {
-      const v = await probe()
-      if (v !== undefined) return v
-    } catch (err) {
-      last = err
-    }
-    await new Promise((r) => setTimeout(r, 200))
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`)
-}
 
 const addr = (p: { ip: string; port: number }) => `${p.ip}:${p.port}`
 
@@ -80,10 +65,13 @@ test("peers known only to the stream's own tracker show once the event or the ma
     withInfohash: true,
   })
   assert.equal(plain.response.status, 200)
-  const bare = await eventually('the main tracker peers, settled', async () => {
-    const body = await peersOf('plain')
-    return listsAll(body, core) && body.discovering !== true ? body : undefined
-  })
+  const bare = await eventually(
+    async () => {
+      const body = await peersOf('plain')
+      return listsAll(body, core) && body.discovering !== true ? body : undefined
+    },
+    { timeoutMs: 20_000, what: 'the main tracker peers, settled' },
+  )
   assert.equal(bare.acestream_id, field.infohash, 'asked with the bare infohash')
   for (const a of streamOnly) assert.ok(!bare.peers.some((p: any) => addr(p) === a), a)
 
@@ -97,10 +85,13 @@ test("peers known only to the stream's own tracker show once the event or the ma
     trackers: [field.trackers.stream.udp],
   })
   assert.deepEqual((withTrackers.body as any).trackers, [field.trackers.stream.udp])
-  const viaEvent = await eventually("the stream tracker's peers", async () => {
-    const body = await peersOf('with-trackers')
-    return listsAll(body, streamOnly) ? body : undefined
-  })
+  const viaEvent = await eventually(
+    async () => {
+      const body = await peersOf('with-trackers')
+      return listsAll(body, streamOnly) ? body : undefined
+    },
+    { timeoutMs: 20_000, what: "the stream tracker's peers" },
+  )
   assert.equal(
     viaEvent.acestream_id,
     `magnet:?xt=urn:btih:${field.infohash}&tr=${enc(field.trackers.stream.udp)}`,
