@@ -89,6 +89,7 @@ export function createOrchestratorApp(deps: OrchestratorDeps): Hono {
     '/',
     createLiveRoutes({
       ...deps,
+      owner: app,
       // Loop Detection is mounted on this app later (and not in every setup); asked in-process.
       looping: async () => {
         const res = await app.request('/looping-streams')

@@ -5,6 +5,7 @@ import type { Hono } from 'hono'
 import type { Logger } from '../lib/log.ts'
 import { answerClientErrorAsJson } from '../lib/client-error.ts'
 import { createOrchestratorApp } from './app.ts'
+import { closeLiveViews } from './routes/live.ts'
 import { createCollectorClient, type CollectorClient } from './collector-client.ts'
 import type { OrchestratorConfig } from './config.ts'
 import { createEngineClient, type EngineClient } from './engine/engine-client.ts'
@@ -116,6 +117,8 @@ export async function startOrchestrator(
     port,
     close() {
       closing ??= (async () => {
+        // Open event streams would hold the listener open until it forces them.
+        closeLiveViews(app)
         await poller.stop()
         await ops.close()
         await new Promise<void>((resolve) => {

@@ -34,8 +34,21 @@ export interface LiveRoutesDeps {
   log: Logger
   /** Ids Loop Detection flags now, for the table's badge (absent: none). */
   looping?: () => Promise<string[]>
+  /** The app these routes are mounted on, for closeLiveViews. */
+  owner?: object
   /** Limits and timings of the peer views (tests shorten them). */
   peerHub?: Partial<PeerHubOptions>
+}
+
+/** Each app's live views, so its shutdown can end them (see closeLiveViews). */
+const liveViews = new WeakMap<object, () => void>()
+
+/**
+ * Ends every live view of `app` (watchers' streams end, upstreams close), so a shutdown does not
+ * wait on open event streams.
+ */
+export function closeLiveViews(app: object): void {
+  liveViews.get(app)?.()
 }
 
 export function createLiveRoutes(
@@ -68,5 +81,10 @@ export function createLiveRoutes(
     return serveFeed(c, sub, heartbeat)
   })
 
+  const close = () => {
+    peers.close()
+    streams.close()
+  }
+  if (deps.owner) liveViews.set(deps.owner, close)
   return Object.assign(app, { peers, streams })
 }
