@@ -112,7 +112,12 @@ export function createPeerEventsHandler(deps: PeerEventsDeps) {
         return
       }
       running = compute(0)
-        .catch((err) => deps.log.warn('live peer view refresh failed', { infohash, err }))
+        .catch((err) => {
+          // The registry closed: the service is stopping, and so does this feed.
+          if (err instanceof HttpError && err.status === 503 && err.message === 'shutting down')
+            return entry.stop()
+          deps.log.warn('live peer view refresh failed', { infohash, err })
+        })
         .finally(() => {
           running = null
           if (again && !stopped) {
