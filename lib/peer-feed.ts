@@ -93,7 +93,8 @@ export function createPeerFeed(opts: PeerFeedOptions = {}): PeerFeed {
     const from = t - churnWindowMs
     while (joins.length && joins[0]! < from) joins.shift()
     while (leaves.length && leaves[0]! < from) leaves.shift()
-    const minutes = Math.max(1 / 60, Math.min(churnWindowMs, t - started) / 60_000)
+    // At least a minute, so one join seconds after the start does not read as dozens a minute.
+    const minutes = Math.max(1, Math.min(churnWindowMs, t - started) / 60_000)
     const sorted = [...stays].sort((a, b) => a - b)
     const mid = sorted.length >> 1
     const median = !sorted.length

@@ -138,3 +138,18 @@ test('over HTTP, a watcher that stops reading is dropped while a reading one get
   const after = feed.publish(answer(peers.map((p) => ({ ...p, last_seen: seen }))))!
   await good.waitFor((e) => e.id === after.id, 5000)
 })
+
+test('churn counts joins and leaves per minute and the median time a peer that left stayed', async () => {
+  let now = Date.parse(T0)
+  const feed = createPeerFeed({ now: () => now })
+  feed.publish(answer([peer(1), peer(2), peer(3)]))
+  now += 2 * 60_000
+  const d = feed.publish(answer([peer(3), peer(4)]))!
+  assert.deepEqual(d.churn, {
+    window_min: 2,
+    joins_per_min: 0.5,
+    leaves_per_min: 1,
+    median_stay_s: 120,
+  })
+  feed.close()
+})
