@@ -9,12 +9,10 @@
 import type { AnswerFields, PeerChange, PeerDiff } from './contract/peer-events.ts'
 // Types only: the browser bundle must not pull zod in through the contract.
 import type { PeersAnswer, PeerView } from './contract/peers.ts'
+import { peerKey } from './contract/keys.ts'
 
-/** `ip:port`, IPv6 bracketed: the same key as the contract's peerKey. */
-export function peerKeyOf(p: { ip: string; port: number }): string {
-  return p.ip.includes(':') ? `[${p.ip}]:${p.port}` : `${p.ip}:${p.port}`
-}
-const peerKey = peerKeyOf
+/** `ip:port`, IPv6 bracketed: the contract's peer key. */
+export const peerKeyOf = peerKey
 
 /** Answer fields never diffed: `peers` has its own lists and `cached_at` changes every read. */
 const SKIPPED_FIELDS = new Set(['peers', 'cached_at'])

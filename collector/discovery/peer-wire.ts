@@ -22,6 +22,7 @@ import type { WireExtensionClass } from 'bittorrent-protocol'
 import { LRUCache } from 'lru-cache'
 import PQueue from 'p-queue'
 import utPex, { type UtPex } from 'ut_pex'
+import { INFOHASH_RE, peerKey } from '../../lib/contract/keys.ts'
 import type { Logger } from '../../lib/log.ts'
 import type { PeerView } from '../types.ts'
 import { classifyAddress } from '../../lib/ip.ts'
@@ -90,8 +91,7 @@ const DIALABLE = new Set(['public', 'private', 'loopback'])
 /** Remembered results at most (per ip:port and infohash), successes and failures alike. */
 const MAX_REMEMBERED = 50_000
 
-const keyOf = (infohash: string, ip: string, port: number) =>
-  `${ip.includes(':') ? `[${ip}]` : ip}:${port}/${infohash}`
+const keyOf = (infohash: string, ip: string, port: number) => `${peerKey({ ip, port })}/${infohash}`
 
 export function createPeerWire(opts: PeerWireOptions): PeerWire {
   const handshake = opts.handshake ?? handshakePeer
@@ -211,7 +211,7 @@ export function createPeerWire(opts: PeerWireOptions): PeerWire {
 
   return {
     consider(infohash, peers) {
-      if (stop.signal.aborted || !/^[0-9a-f]{40}$/.test(infohash)) return
+      if (stop.signal.aborted || !INFOHASH_RE.test(infohash)) return
       const swarm = held.get(infohash)
       for (const { ip, port } of peers) {
         const key = keyOf(infohash, ip, port)

@@ -8,6 +8,7 @@
  * const { news } = book.add('203.0.113.5', 6881, 'tracker', 'udp://t.example:1337/announce')
  * book.list() // most recently seen first, copies
  */
+import { peerKey } from '../../lib/contract/keys.ts'
 import type { PeerSource, SourceCounts, SwarmPeer } from '../types.ts'
 
 export interface PeerBook {
@@ -36,9 +37,6 @@ export interface PeerBook {
 /** Announce URLs a peer lists at most (the contract's bound). */
 const MAX_TRACKERS_PER_PEER = 32
 
-export const peerKey = (ip: string, port: number) =>
-  ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`
-
 export function createPeerBook(opts: { maxPeers: number }): PeerBook {
   const peers = new Map<string, SwarmPeer>()
 
@@ -51,7 +49,7 @@ export function createPeerBook(opts: { maxPeers: number }): PeerBook {
 
   return {
     add(ip, port, source, tracker) {
-      const key = peerKey(ip, port)
+      const key = peerKey({ ip, port })
       let peer = peers.get(key)
       let news = false
       if (peer) {
@@ -77,7 +75,7 @@ export function createPeerBook(opts: { maxPeers: number }): PeerBook {
     },
 
     touch(ip, port) {
-      const key = peerKey(ip, port)
+      const key = peerKey({ ip, port })
       const peer = peers.get(key)
       if (peer) seen(key, peer)
     },

@@ -1,6 +1,7 @@
 import { setMaxListeners } from 'node:events'
 import { LRUCache } from 'lru-cache'
 import PQueue from 'p-queue'
+import { INFOHASH_RE, peerKey } from '../../lib/contract/keys.ts'
 import { withDeadline } from '../../lib/deadline.ts'
 import { classifyAddress } from '../../lib/ip.ts'
 import { handshakePeer, type HandshakeOptions, type HandshakeResult } from './peer-handshake.ts'
@@ -51,9 +52,6 @@ export interface ClientIdentifier {
 
 /** Classes a handshake may go to: a LAN peer is allowed only when discovery let it through. */
 const DIALABLE = new Set(['public', 'private', 'loopback'])
-
-export const peerKey = (ip: string, port: number) =>
-  ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`
 
 export function createClientIdentifier(options: ClientIdentifierOptions): ClientIdentifier {
   const cache =
@@ -112,9 +110,9 @@ export function createClientIdentifier(options: ClientIdentifierOptions): Client
       const pending: Array<Promise<void>> = []
       const ih = infohash.toLowerCase()
       // The handshake carries the raw 20-byte infohash; anything else cannot be asked about.
-      if (!/^[0-9a-f]{40}$/.test(ih)) return known
+      if (!INFOHASH_RE.test(ih)) return known
       for (const { ip, port } of peers) {
-        const pk = peerKey(ip, port)
+        const pk = peerKey({ ip, port })
         const key = `${pk}/${ih}`
         const hit = cache.get(key)
         if (hit) {

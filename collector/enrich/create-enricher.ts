@@ -8,7 +8,8 @@ import type { ENRICH_SETTINGS } from './settings.ts'
 import { loadGeoIp, type GeoFields, type GeoIp } from './geoip.ts'
 import { createWebGeoApi, type WebGeoApi } from './web-geo-api.ts'
 import type { TieredCache } from '../../lib/cache/tiered-cache.ts'
-import { createClientIdentifier, peerKey, type ClientIdentifier } from './client-identifier.ts'
+import { peerKey } from '../../lib/contract/keys.ts'
+import { createClientIdentifier, type ClientIdentifier } from './client-identifier.ts'
 import { createMemoryTtlCache, type TtlCache } from './ttl-cache.ts'
 
 export type EnrichSettings = ResolvedSettings<typeof ENRICH_SETTINGS>
@@ -178,7 +179,7 @@ export function createPeerEnricher(options: PeerEnricherOptions): PeerEnricher {
       const cls = classes[i] as string
       const view: PeerView = { ...peer, address_class: cls }
       if (cls === 'public') Object.assign(view, geolocate(ip).fields)
-      const c = known.get(peerKey(ip, peer.port))
+      const c = known.get(peerKey({ ip, port: peer.port }))
       if (c?.ok) {
         if (c.client !== undefined) view.client = c.client
         if (c.client_version !== undefined) view.client_version = c.client_version

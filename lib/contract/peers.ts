@@ -7,6 +7,7 @@
  * const answer = parsePeersAnswer(await res.json()) // throws ContractError naming the field
  */
 import { z } from 'zod'
+import { INFOHASH_RE } from './keys.ts'
 
 /** How a peer was found: the DHT, a configured tracker, the stream's own tracker, or PEX. */
 export const PeerSourceSchema = z.enum(['dht', 'tracker', 'stream_tracker', 'pex'])
@@ -87,10 +88,7 @@ export type TrackerState = z.infer<typeof TrackerStateSchema>
 /** Body of the collector's `GET /peers/{id}`. Keeps the original's field names. */
 export const PeersAnswerSchema = z.object({
   acestream_id: text(4096),
-  infohash: z
-    .string()
-    .regex(/^[0-9a-f]{40}$/)
-    .nullable(),
+  infohash: z.string().regex(INFOHASH_RE).nullable(),
   peers: z.array(PeerViewSchema).max(10_000),
   peer_count: count,
   total_peers: count,
@@ -119,21 +117,7 @@ export class ContractError extends Error {
   }
 }
 
-/** Lowercase 40-hex infohash. */
-export const INFOHASH_RE = /^[0-9a-f]{40}$/
-
-/** A 40-hex infohash in either case, as engines, events and path parameters may write it. */
-export const INFOHASH_HEX_RE = /^[0-9a-f]{40}$/i
-
-/**
- * The key peers are merged and diffed by: `ip:port`, with IPv6 addresses bracketed.
- *
- * @example
- * peerKey({ ip: '::1', port: 6881 }) // '[::1]:6881'
- */
-export function peerKey(p: { ip: string; port: number }): string {
-  return p.ip.includes(':') ? `[${p.ip}]:${p.port}` : `${p.ip}:${p.port}`
-}
+export { INFOHASH_HEX_RE, INFOHASH_RE, peerKey } from './keys.ts'
 
 /**
  * Reads a peers answer from another process. The answer's own fields must fit (else a
