@@ -256,6 +256,26 @@ test('with the privacy setting on, addresses are masked on the page and in both 
   }
 })
 
+test('with five Peers tabs open, three follow event streams and two poll, leaving the page room', async () => {
+  const extra = [sampleStream(3), sampleStream(4), sampleStream(5)]
+  streams.push(...extra)
+  try {
+    const page = await browser.newPage()
+    const q = streams.map((s) => `peers=${encodeURIComponent(s.id)}`).join('&')
+    await openHydrated(page, `${base}/panel/streams?${q}`)
+    await page.waitForFunction(() => document.querySelectorAll('[data-live="live"]').length === 3)
+    await page.waitForFunction(
+      () => document.querySelectorAll('[data-live="polling"]').length === 2,
+    )
+    // Another request from the page still goes through at once.
+    const status = await page.evaluate(async () => (await fetch('/config/runtime')).status)
+    assert.equal(status, 200)
+    await page.close()
+  } finally {
+    streams.splice(streams.length - extra.length)
+  }
+})
+
 test('screenshots of the Peers tab: desktop and phone, light and dark', async () => {
   data.settings.MASK_PEER_ADDRESSES = true
   try {

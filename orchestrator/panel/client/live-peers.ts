@@ -37,6 +37,13 @@ export interface LivePeers {
 const GONE_MS = 4000
 /** Stream attempts after a successful poll, per open tab. */
 const MAX_RETRIES = 5
+/**
+ * Peers tabs live at once on a page. A browser opens at most six HTTP/1.1 connections to one
+ * host and each event stream holds one; with the streams table's own, four leave room for the
+ * page's other requests. Further open tabs poll until a live one closes.
+ */
+const MAX_LIVE_TABS = 3
+let liveTabs = 0
 
 export function useLivePeers(
   streamId: string,
@@ -59,6 +66,7 @@ export function useLivePeers(
     let ctl = new AbortController()
     let retries = 0
     let closed = false
+    let waitingForSlot = false
     const path = `/streams/${encodeURIComponent(streamId)}/peers`
     const set = (value: StreamPeers) => {
       live.result.value = { ok: true, value }
@@ -76,8 +84,9 @@ export function useLivePeers(
         if (closed) return
         try {
           set(await apiGet<StreamPeers>(path, ctl.signal))
-          if (retries < MAX_RETRIES && typeof EventSource === 'function') {
-            retries++
+          const retry = waitingForSlot ? liveTabs < MAX_LIVE_TABS : retries < MAX_RETRIES
+          if (retry && typeof EventSource === 'function') {
+            if (!waitingForSlot) retries++
             return connect()
           }
         } catch (err) {
@@ -87,14 +96,20 @@ export function useLivePeers(
         }
         poll = setTimeout(tick, refreshMs)
       }
-      void tick()
+      // At once when there is nothing to show yet; else at the next refresh, so a stream the
+      // server keeps refusing is not retried in a tight loop.
+      if (live.result.value) poll = setTimeout(tick, refreshMs)
+      else void tick()
     }
 
     const connect = () => {
       if (closed) return
       if (typeof EventSource !== 'function') return startPolling()
+      waitingForSlot = liveTabs >= MAX_LIVE_TABS
+      if (waitingForSlot) return startPolling()
       const source = new EventSource(`${path}/events`)
       es = source
+      liveTabs++
       source.addEventListener('snapshot', (e) => {
         const ev = JSON.parse((e as MessageEvent).data) as PeerSnapshotEvent
         live.mode.value = 'live'
@@ -137,6 +152,7 @@ export function useLivePeers(
         if (source.readyState === EventSource.CLOSED) {
           source.close()
           es = undefined
+          liveTabs--
           startPolling()
         } else stale()
       }
@@ -145,6 +161,7 @@ export function useLivePeers(
     connect()
     return () => {
       closed = true
+      if (es) liveTabs--
       es?.close()
       clearTimeout(poll)
       ctl.abort()
