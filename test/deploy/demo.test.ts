@@ -22,8 +22,9 @@ test('npm run demo shows streams with peers at the printed URL and Ctrl-C stops 
   let out = ''
   demo.stdout!.on('data', (d: Buffer) => (out += d.toString()))
   demo.stderr!.on('data', (d: Buffer) => (out += d.toString()))
+  // 'close', not 'exit': the demo's last lines may still be in the pipe when npm exits.
   const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
-    demo.once('exit', (code, signal) => resolve({ code, signal })),
+    demo.once('close', (code, signal) => resolve({ code, signal })),
   )
   let started: number[] = []
   t.after(() => {
