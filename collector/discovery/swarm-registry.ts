@@ -81,6 +81,12 @@ export interface SwarmRegistry {
     opts: { waitMs: number; signal?: AbortSignal; streamTrackers?: StreamTracker[] },
   ): Promise<SwarmSnapshot>
   /**
+   * What `query` with no wait does, without building a snapshot: tracks the swarm (starting
+   * discovery if new), marks it asked, adds the magnet's trackers and starts a due refresh. For
+   * an answer served from the cache, so the swarm stays tracked and warm here too.
+   */
+  touch(infohash: string, opts: { streamTrackers?: StreamTracker[] }): void
+  /**
    * What the wire knows now laid over `peers` (reachable, connected, client...), live peers
    * first and dead ones last; for answers that may come from a cache.
    */
@@ -451,20 +457,31 @@ export function createSwarmRegistry(opts: SwarmRegistryOptions): SwarmRegistry {
       void startRound(swarm)
   }
 
+  /** Tracks the swarm and marks it asked: a due refresh, or the first round if new. */
+  function ask(infohash: string, streamTrackers: StreamTracker[] | undefined): TrackedSwarm {
+    const swarm = track(infohash)
+    if (swarm.settledOnce) askSettled(swarm, streamTrackers)
+    else {
+      swarm.lastAsked = Date.now()
+      if (streamTrackers?.length) addStreamTrackers(swarm, streamTrackers)
+      startCold(swarm)
+    }
+    return swarm
+  }
+
   return {
     async query(infohash, { waitMs, signal, streamTrackers }) {
       if (closed) throw new HttpError(503, 'shutting down')
-      const swarm = track(infohash)
+      const swarm = ask(infohash, streamTrackers)
       // Answer at once from what is known unless the first round is still running; a stale
       // swarm gets a fresh round in the background. A queued swarm answers at once.
-      if (swarm.settledOnce) askSettled(swarm, streamTrackers)
-      else {
-        swarm.lastAsked = Date.now()
-        if (streamTrackers?.length) addStreamTrackers(swarm, streamTrackers)
-        startCold(swarm)
-        if (!swarm.queued && waitMs > 0) await firstResults(swarm, waitMs, signal)
-      }
+      if (!swarm.settledOnce && !swarm.queued && waitMs > 0)
+        await firstResults(swarm, waitMs, signal)
       return snapshot(swarm)
+    },
+
+    touch(infohash, { streamTrackers }) {
+      if (!closed) ask(infohash, streamTrackers)
     },
 
     peek(infohash, { streamTrackers }) {

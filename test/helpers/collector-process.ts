@@ -12,11 +12,10 @@
  * const res = await fetch(`${collector.url}/peers/${swarm.infohash}`)
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import type { AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
-import { serve, type ServerType } from '@hono/node-server'
 import { loadCollectorConfig } from '../../collector/config.ts'
-import { createCollectorService, type CollectorService } from '../../collector/service.ts'
+import { startCollector as startCollectorServer } from '../../collector/server.ts'
+import type { CollectorService } from '../../collector/service.ts'
 import type { PeerEnricher, PeersAnswerCache } from '../../collector/types.ts'
 import { createLogger } from '../../lib/log.ts'
 
@@ -68,33 +67,18 @@ export interface InProcessOptions extends CollectorStartOptions {
   enricher?: PeerEnricher
 }
 
-/** The collector in this process, listening on 127.0.0.1 with a free port. */
+/**
+ * The collector in this process, listening on 127.0.0.1 with a free port: started as main.ts
+ * starts it, with no cache and no enricher unless given.
+ */
 export async function startCollector(opts: InProcessOptions = {}): Promise<InProcessCollector> {
   const config = loadCollectorConfig(localCollectorEnv(opts))
-  const service = createCollectorService(config, {
+  const { service, url, close } = await startCollectorServer(config, {
     log: createLogger('collector', config.LOG_LEVEL),
-    cache: opts.cache,
-    enricher: opts.enricher,
+    cache: opts.cache ?? null,
+    enricher: opts.enricher ?? null,
   })
-  await service.start()
-  const server = await new Promise<ServerType>((resolve) => {
-    const s = serve({ fetch: service.app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s))
-  })
-  const { port } = server.address() as AddressInfo
-  let closed = false
-  return {
-    url: `http://127.0.0.1:${port}`,
-    service,
-    async close() {
-      if (closed) return
-      closed = true
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve())
-        if ('closeAllConnections' in server) server.closeAllConnections()
-      })
-      await service.close()
-    },
-  }
+  return { url, service, close }
 }
 
 export interface ChildCollector {

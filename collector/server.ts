@@ -1,0 +1,130 @@
+/**
+ * Wires the collector from its resolved config (GeoIP, the answer cache on Redis or memory, the
+ * enricher, the service with its DHT node) and listens. main.ts and the tests' in-process
+ * collector both start it this way.
+ *
+ * @example
+ * const collector = await startCollector(loadCollectorConfig(process.env), { log })
+ * console.log(collector.url) // http://127.0.0.1:8001
+ * await collector.close()
+ */
+import type { AddressInfo } from 'node:net'
+import { serve, type ServerType } from '@hono/node-server'
+import { answerClientErrorAsJson } from '../lib/client-error.ts'
+import type { Logger } from '../lib/log.ts'
+import { createCollectorCache, type CollectorCache } from './cache/create-collector-cache.ts'
+import type { CollectorConfig } from './config.ts'
+import { createPeerEnricher, loadGeoIp, validateGeoFields } from './enrich/index.ts'
+import { createCollectorService, type CollectorService } from './service.ts'
+import type { PeerEnricher, PeersAnswerCache } from './types.ts'
+
+export interface StartCollectorOptions {
+  log: Logger
+  /** The answer cache; null for none. Default: built from the config, as in production. */
+  cache?: PeersAnswerCache | null
+  /** The enricher; null for none. Default: built from the config, as in production. */
+  enricher?: PeerEnricher | null
+}
+
+export interface RunningCollector {
+  service: CollectorService
+  /** e.g. http://127.0.0.1:8001 */
+  url: string
+  port: number
+  /** Stops listening, then the service (trackers hear `stopped`); safe to call twice. */
+  close(): Promise<void>
+}
+
+/** Why the collector could not start; `stage` says which part failed. */
+export class CollectorStartError extends Error {
+  constructor(
+    readonly stage: 'dht' | 'listen',
+    override readonly cause: unknown,
+  ) {
+    super(stage === 'dht' ? 'cannot start the DHT node' : 'cannot listen')
+  }
+}
+
+/**
+ * Builds and starts the collector. A bad cache setting throws its ConfigError; a DHT node or
+ * listener that cannot bind throws a CollectorStartError after closing what was opened.
+ */
+export async function startCollector(
+  config: CollectorConfig,
+  opts: StartCollectorOptions,
+): Promise<RunningCollector> {
+  const { log } = opts
+  // The GeoIP databases open first (a few ms: they are read in place, not loaded), so no blocking
+  // read can fall inside the Redis connection's handshake and mark Redis unavailable.
+  const geoIp =
+    opts.enricher === undefined && config.GEOIP_ENABLED
+      ? loadGeoIp({ ipv6: config.GEOIP_IPV6 })
+      : null
+  // Redis (REST, redis:// or the bundled redis-server) or memory only; the service closes it.
+  let collectorCache: CollectorCache | undefined
+  const cache =
+    opts.cache === undefined
+      ? (collectorCache = await createCollectorCache(config, { log }))
+      : opts.cache
+  // Web geolocation answers (if enabled) share the Redis-backed geolocation cache.
+  const enricher =
+    opts.enricher === undefined
+      ? createPeerEnricher({
+          settings: config,
+          log: log.child('enrich'),
+          geoIp,
+          // Clients come from discovery's handshakes (see collector/discovery/peer-wire.ts).
+          identifyClients: false,
+          webGeoCache: config.GEO_WEB_API_URL
+            ? collectorCache?.createGeoCache(validateGeoFields)
+            : undefined,
+        })
+      : opts.enricher
+  const service = createCollectorService(config, {
+    log,
+    cache: cache ?? undefined,
+    enricher: enricher ?? undefined,
+  })
+  try {
+    await service.start()
+  } catch (err) {
+    await service.close()
+    throw new CollectorStartError('dht', err)
+  }
+
+  let server: ServerType
+  try {
+    server = await new Promise<ServerType>((resolve, reject) => {
+      const s = serve({ fetch: service.app.fetch, port: config.PORT, hostname: config.HOST }, () =>
+        resolve(s),
+      )
+      s.once('error', reject)
+    })
+  } catch (err) {
+    await service.close()
+    throw new CollectorStartError('listen', err)
+  }
+  // Requests Node rejects before the app sees them (bad request line, oversized headers) answer
+  // JSON too, like every other error of the API.
+  server.on('clientError', answerClientErrorAsJson)
+  const { port } = server.address() as AddressInfo
+  const host = config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`
+
+  let closing: Promise<void> | undefined
+  return {
+    service,
+    url,
+    port,
+    close() {
+      closing ??= (async () => {
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve())
+          if ('closeAllConnections' in server) server.closeAllConnections()
+        })
+        await service.close()
+      })()
+      return closing
+    },
+  }
+}
