@@ -12,7 +12,11 @@ import { CACHE_SETTINGS } from '../collector/cache/settings.ts'
 import { createCollectorCache } from '../collector/cache/create-collector-cache.ts'
 import { createLogger } from '../lib/log.ts'
 import { loadSettings } from '../lib/settings.ts'
-import { findFreePort, spawnRedisServer, stopChild } from '../lib/redis/redis-server-process.ts'
+import {
+  findFreePort,
+  spawnRedisServer,
+  stopChild,
+} from '../collector/cache/redis-server-process.ts'
 import { startCollector } from '../test/helpers/collector-process.ts'
 import { createLocalSwarm } from '../test/helpers/local-swarm.ts'
 

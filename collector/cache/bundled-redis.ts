@@ -5,7 +5,7 @@ import {
   RedisServerMissingError,
   spawnRedisServer,
   stopChild,
-} from '../../lib/redis/redis-server-process.ts'
+} from './redis-server-process.ts'
 
 export interface BundledRedisOptions {
   /** `redis-server`, or a path to it. */

@@ -1,13 +1,13 @@
 import type { Logger } from '../../lib/log.ts'
 import { ConfigError, type ResolvedSettings } from '../../lib/settings.ts'
-import { createRedisTier, type RedisTier } from '../../lib/cache/redis-tier.ts'
+import { createRedisTier, type RedisTier } from './redis-tier.ts'
 import {
   createTieredCache,
   type CacheValidator,
   type TieredCache,
   type TieredCacheHealth,
-} from '../../lib/cache/tiered-cache.ts'
-import { createRedisConnection, type RedisConnection } from '../../lib/redis/redis-connection.ts'
+} from './tiered-cache.ts'
+import { createRedisConnection, type RedisConnection } from './redis-connection.ts'
 import type { PeersAnswer, PeersAnswerCache } from '../types.ts'
 import { startBundledRedis, type BundledRedis } from './bundled-redis.ts'
 import { validatePeersAnswer } from './peers-answer-schema.ts'

@@ -25,7 +25,7 @@ import utPex, { type UtPex } from 'ut_pex'
 import { INFOHASH_RE, peerKey } from '../../lib/contract/keys.ts'
 import type { Logger } from '../../lib/log.ts'
 import type { PeerView } from '../types.ts'
-import { classifyAddress } from '../../lib/ip.ts'
+import { classifyAddress } from '../ip.ts'
 import {
   handshakePeer,
   type HandshakeOptions,

@@ -19,7 +19,7 @@ import { lookup as dnsLookup } from 'node:dns/promises'
 import { isIP } from 'node:net'
 import { LRUCache } from 'lru-cache'
 import { withDeadline } from '../../lib/deadline.ts'
-import { classifyAddress } from '../../lib/ip.ts'
+import { classifyAddress } from '../ip.ts'
 import type { TrackerState } from '../types.ts'
 
 /** A stream tracker that passed: `url` as the magnet gave it, `connectUrl` what is contacted. */

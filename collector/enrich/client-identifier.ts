@@ -3,7 +3,7 @@ import { LRUCache } from 'lru-cache'
 import PQueue from 'p-queue'
 import { INFOHASH_RE, peerKey } from '../../lib/contract/keys.ts'
 import { withDeadline } from '../../lib/deadline.ts'
-import { classifyAddress } from '../../lib/ip.ts'
+import { classifyAddress } from '../ip.ts'
 import { handshakePeer, type HandshakeOptions, type HandshakeResult } from './peer-handshake.ts'
 import { createMemoryTtlCache, type TtlCache } from './ttl-cache.ts'
 

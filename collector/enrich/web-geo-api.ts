@@ -1,5 +1,5 @@
 import PQueue from 'p-queue'
-import { classifyAddress } from '../../lib/ip.ts'
+import { classifyAddress } from '../ip.ts'
 import { countryName, type GeoFields } from './geoip.ts'
 
 /**

@@ -4,7 +4,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
-import { pingRedis } from '../../lib/redis/redis-server-process.ts'
+import { pingRedis } from '../../collector/cache/redis-server-process.ts'
 import { startBundledRedis } from '../../collector/cache/bundled-redis.ts'
 import { alive, recordingLogger, until } from './support.ts'
 

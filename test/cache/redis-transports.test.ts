@@ -3,7 +3,7 @@
 // against a real redis-server; answers must be the same shapes either way.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { createRedisConnection, type RedisTarget } from '../../lib/redis/redis-connection.ts'
+import { createRedisConnection, type RedisTarget } from '../../collector/cache/redis-connection.ts'
 import { startRedisServer } from '../helpers/redis-server.ts'
 import { startUpstashRestShim } from '../helpers/upstash-rest-shim.ts'
 

@@ -4,9 +4,13 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { z } from 'zod'
-import { createTieredCache, fromSchema, type TieredCache } from '../../lib/cache/tiered-cache.ts'
-import { createRedisTier } from '../../lib/cache/redis-tier.ts'
-import { createRedisConnection } from '../../lib/redis/redis-connection.ts'
+import {
+  createTieredCache,
+  fromSchema,
+  type TieredCache,
+} from '../../collector/cache/tiered-cache.ts'
+import { createRedisTier } from '../../collector/cache/redis-tier.ts'
+import { createRedisConnection } from '../../collector/cache/redis-connection.ts'
 import { startRedisServer, type TestRedisServer } from '../helpers/redis-server.ts'
 import { rawRedis, until, type After } from './support.ts'
 

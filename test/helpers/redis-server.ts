@@ -5,7 +5,11 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { ChildProcess } from 'node:child_process'
-import { findFreePort, spawnRedisServer, stopChild } from '../../lib/redis/redis-server-process.ts'
+import {
+  findFreePort,
+  spawnRedisServer,
+  stopChild,
+} from '../../collector/cache/redis-server-process.ts'
 
 export interface TestRedisServer {
   url: string

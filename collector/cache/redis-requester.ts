@@ -1,6 +1,6 @@
 import type { Requester, UpstashRequest, UpstashResponse } from '@upstash/redis'
 import { createClient, ErrorReply } from 'redis'
-import type { Logger } from '../log.ts'
+import type { Logger } from '../../lib/log.ts'
 
 /**
  * Lets `@upstash/redis` talk to a plain Redis server (`redis://`) over TCP with node-redis,

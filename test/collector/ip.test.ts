@@ -2,7 +2,7 @@
 // parsed addresses (IPv4, IPv6 and IPv4-mapped IPv6), never by string prefix.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { classifyAddress, isPublicAddress, normalizeAddress } from '../../lib/ip.ts'
+import { classifyAddress, isPublicAddress, normalizeAddress } from '../../collector/ip.ts'
 
 test('public IPv4 and IPv6 addresses are public', () => {
   for (const a of ['8.8.8.8', '1.1.1.1', '2001:4860:4860::8888', '172.32.0.1', '100.128.0.1'])

@@ -1,5 +1,5 @@
 import { Redis } from '@upstash/redis'
-import type { Logger } from '../log.ts'
+import type { Logger } from '../../lib/log.ts'
 import { createRedisRequester } from './redis-requester.ts'
 
 /** Where Redis is: an Upstash-compatible REST endpoint, or a Redis server over TCP. */

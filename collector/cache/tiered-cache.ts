@@ -1,6 +1,6 @@
 import { LRUCache } from 'lru-cache'
 import type { Redis } from '@upstash/redis'
-import type { Logger } from '../log.ts'
+import type { Logger } from '../../lib/log.ts'
 import { createRedisTier, isRedisTier, type RedisTier, type RedisTierStats } from './redis-tier.ts'
 
 /** Turns what came back from Redis into a T, or undefined when it is not one. */

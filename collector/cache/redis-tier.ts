@@ -1,6 +1,6 @@
 import type { Redis } from '@upstash/redis'
-import type { Logger } from '../log.ts'
-import { withDeadline } from '../deadline.ts'
+import type { Logger } from '../../lib/log.ts'
+import { withDeadline } from '../../lib/deadline.ts'
 
 /**
  * Redis as a cache tier that never fails its caller: every call is raced against a short
