@@ -155,7 +155,7 @@ export type CollectorConfig = ResolvedSettings<typeof COLLECTOR_SETTINGS>
 
 /** Parses and validates every collector setting; throws ConfigError naming the first bad one. */
 export function loadCollectorConfig(env: Record<string, string | undefined>): CollectorConfig {
-  // SPEC: an empty TRACKERS means no trackers (and an empty DHT_BOOTSTRAP no bootstrap), while
+  // An empty TRACKERS means no trackers (and an empty DHT_BOOTSTRAP no bootstrap), while
   // loadSettings treats empty as unset; say "none" explicitly so the public defaults never apply.
   const given = { ...env }
   for (const name of ['TRACKERS', 'DHT_BOOTSTRAP'])

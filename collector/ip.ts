@@ -1,14 +1,5 @@
 import { BlockList, isIP } from 'node:net'
 
-/**
- * Address classification by parsed address, never by string prefix: covers IPv4 and IPv6
- * special-purpose ranges (RFC 6890 and the IANA registries) and IPv4-mapped IPv6.
- *
- * @example
- * classifyAddress('10.1.2.3') // 'private'
- * classifyAddress('::ffff:127.0.0.1') // 'loopback'
- * classifyAddress('8.8.8.8') // 'public'
- */
 export type AddressClass =
   | 'public'
   | 'private'
@@ -57,6 +48,15 @@ function unmapIPv4(addr: string): string | undefined {
   return m?.[1]
 }
 
+/**
+ * Address classification by parsed address, never by string prefix: covers IPv4 and IPv6
+ * special-purpose ranges (RFC 6890 and the IANA registries) and IPv4-mapped IPv6.
+ *
+ * @example
+ * classifyAddress('10.1.2.3') // 'private'
+ * classifyAddress('::ffff:127.0.0.1') // 'loopback'
+ * classifyAddress('8.8.8.8') // 'public'
+ */
 export function classifyAddress(raw: string): AddressClass {
   const addr = raw.trim().replace(/^\[|\]$/g, '')
   const family = isIP(addr)

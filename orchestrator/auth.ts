@@ -7,8 +7,8 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
 
 /**
  * Guards every state-changing request when `apiKey` is set. Accepts both
- * `Authorization: Bearer <key>` and `X-API-KEY: <key>` (the original's UI sent the latter and
- * the server refused it, defect D12). Keys are compared as SHA-256 digests with
+ * `Authorization: Bearer <key>` and `X-API-KEY: <key>` (older dashboards send the latter, and
+ * refusing it would lock them out). Keys are compared as SHA-256 digests with
  * timingSafeEqual, so neither the content nor the length leaks through timing.
  *
  * @example

@@ -10,7 +10,7 @@ export interface EnginePollerOptions {
   /**
    * What to do when an engine says the session is unknown. It only says so once the session
    * was stopped or expired, and a stat URL is bound to one session, so by default the stream
-   * ends (reason `engine_session_gone`), fixing the half of defect D10 where it never did.
+   * ends (reason `engine_session_gone`) instead of being polled for ever.
    */
   endOnSessionGone?: boolean
   /**

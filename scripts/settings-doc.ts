@@ -22,7 +22,7 @@ export interface SettingsSection {
 
 /**
  * Values `.env.example` shows instead of the default, where the example file should steer a
- * compose user (SPEC section 3: the collector URL as seen from the orchestrator's container).
+ * compose user (the collector URL as seen from the orchestrator's container).
  */
 const EXAMPLE_VALUES: Record<string, string> = {
   PEER_COLLECTOR_URL: 'http://gluetun:8080',

@@ -2,21 +2,6 @@ import type { Requester, UpstashRequest, UpstashResponse } from '@upstash/redis'
 import { createClient, ErrorReply } from 'redis'
 import type { Logger } from '../../lib/log.ts'
 
-/**
- * Lets `@upstash/redis` talk to a plain Redis server (`redis://`) over TCP with node-redis,
- * so the same `Redis` API works against Upstash REST and a bundled or self-hosted server.
- *
- * The REST API answers `{ result }` or `{ error }` per command (an array of those for
- * `/pipeline` and `/multi-exec`), with RESP2 shapes: bulk strings as strings, integers as
- * numbers, nil as null, nested arrays. @upstash/redis decodes base64 (`Upstash-Encoding`)
- * inside its own HttpClient, so a custom Requester hands back plain strings.
- *
- * @example
- * const requester = createRedisRequester({ url: 'redis://127.0.0.1:6379' })
- * const redis = new Redis(requester)
- * await redis.set('k', { a: 1 }, { px: 30_000 })
- * await requester.close()
- */
 export interface RedisRequesterOptions {
   url: string
   /** A command that gets no reply within this time fails (socket stays open). */
@@ -37,6 +22,21 @@ export interface RedisRequester extends Requester {
 type Reply = unknown
 type Command = (string | number | boolean)[]
 
+/**
+ * Lets `@upstash/redis` talk to a plain Redis server (`redis://`) over TCP with node-redis,
+ * so the same `Redis` API works against Upstash REST and a bundled or self-hosted server.
+ *
+ * The REST API answers `{ result }` or `{ error }` per command (an array of those for
+ * `/pipeline` and `/multi-exec`), with RESP2 shapes: bulk strings as strings, integers as
+ * numbers, nil as null, nested arrays. @upstash/redis decodes base64 (`Upstash-Encoding`)
+ * inside its own HttpClient, so a custom Requester hands back plain strings.
+ *
+ * @example
+ * const requester = createRedisRequester({ url: 'redis://127.0.0.1:6379' })
+ * const redis = new Redis(requester)
+ * await redis.set('k', { a: 1 }, { px: 30_000 })
+ * await requester.close()
+ */
 export function createRedisRequester(options: RedisRequesterOptions): RedisRequester {
   const { url, log } = options
   const commandTimeoutMs = options.commandTimeoutMs ?? 1000

@@ -3,14 +3,6 @@ import { existsSync } from 'node:fs'
 import { createConnection, createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 
-/**
- * Starts a cache-only `redis-server` on loopback: no RDB/AOF persistence, memory bounded with
- * LRU eviction, no config file (so nothing can be rewritten). Resolves once it answers PING.
- *
- * @example
- * const server = await spawnRedisServer({ port: await findFreePort() })
- * console.log(`redis://127.0.0.1:${server.port}`, server.child.pid)
- */
 export interface RedisServerSpawnOptions {
   port: number
   /** The executable; a bare name is looked up on PATH (default `redis-server`). */
@@ -40,6 +32,14 @@ export class RedisServerMissingError extends Error {
   }
 }
 
+/**
+ * Starts a cache-only `redis-server` on loopback: no RDB/AOF persistence, memory bounded with
+ * LRU eviction, no config file (so nothing can be rewritten). Resolves once it answers PING.
+ *
+ * @example
+ * const server = await spawnRedisServer({ port: await findFreePort() })
+ * console.log(`redis://127.0.0.1:${server.port}`, server.child.pid)
+ */
 export async function spawnRedisServer(
   options: RedisServerSpawnOptions,
 ): Promise<SpawnedRedisServer> {

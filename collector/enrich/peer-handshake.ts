@@ -4,16 +4,6 @@ import Wire, { type WireExtensionClass } from 'bittorrent-protocol'
 import peerid from 'bittorrent-peerid'
 import { createMetadataExtension } from './metadata-fetch.ts'
 
-/**
- * One short BitTorrent conversation with a peer: TCP connect, handshake, and (where the peer
- * offers BEP 10) its extension handshake, then hang up. It reveals the peer id (mapped to a
- * client name by bittorrent-peerid), the `v` version string and, when the peer volunteers it,
- * what it has. We request nothing and send no pieces.
- *
- * @example
- * const r = await handshakePeer({ ip: '127.0.0.2', port: 6881, infohash, timeoutMs: 2000 })
- * if (r.ok) console.log(r.client) // "qBittorrent 4.6.2"
- */
 export interface HandshakeOptions {
   ip: string
   port: number
@@ -116,6 +106,16 @@ export function piecesToProgress(
   return Math.round((countPieces(bits, pieceCount) / pieceCount) * 1000) / 10
 }
 
+/**
+ * One short BitTorrent conversation with a peer: TCP connect, handshake, and (where the peer
+ * offers BEP 10) its extension handshake, then hang up. It reveals the peer id (mapped to a
+ * client name by bittorrent-peerid), the `v` version string and, when the peer volunteers it,
+ * what it has. We request nothing and send no pieces.
+ *
+ * @example
+ * const r = await handshakePeer({ ip: '127.0.0.2', port: 6881, infohash, timeoutMs: 2000 })
+ * if (r.ok) console.log(r.client) // "qBittorrent 4.6.2"
+ */
 export function handshakePeer(options: HandshakeOptions): Promise<HandshakeResult> {
   return new Promise<HandshakeResult>((resolve) => {
     let timer: NodeJS.Timeout | undefined

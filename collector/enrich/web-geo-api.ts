@@ -2,17 +2,6 @@ import PQueue from 'p-queue'
 import { classifyAddress } from '../ip.ts'
 import { countryName, type GeoFields } from './geoip.ts'
 
-/**
- * Opt-in web geolocation fallback (off unless GEO_WEB_API_URL is set). Used only for public
- * addresses the offline data does not cover, because each call sends a peer's address to a
- * third party. Bounded three ways: requests in flight, a per-minute budget (the free services
- * ban callers that exceed theirs), and a timeout per request.
- *
- * @example
- * const api = createWebGeoApi({ url: 'https://ipwhois.app/json/{ip}', concurrency: 2,
- *   timeoutMs: 3000, ratePerMinute: 40 })
- * await api.lookup('8.8.8.8', AbortSignal.timeout(1000)) // { country: 'United States', ... }
- */
 export interface WebGeoApiOptions {
   /** `{ip}` is replaced by the address; without it the address is appended as a path segment. */
   url: string
@@ -85,6 +74,17 @@ export function validateGeoFields(value: unknown): GeoFields | undefined {
   return Object.keys(out).length ? (out as GeoFields) : undefined
 }
 
+/**
+ * Opt-in web geolocation fallback (off unless GEO_WEB_API_URL is set). Used only for public
+ * addresses the offline data does not cover, because each call sends a peer's address to a
+ * third party. Bounded three ways: requests in flight, a per-minute budget (the free services
+ * ban callers that exceed theirs), and a timeout per request.
+ *
+ * @example
+ * const api = createWebGeoApi({ url: 'https://ipwhois.app/json/{ip}', concurrency: 2,
+ *   timeoutMs: 3000, ratePerMinute: 40 })
+ * await api.lookup('8.8.8.8', AbortSignal.timeout(1000)) // { country: 'United States', ... }
+ */
 export function createWebGeoApi(options: WebGeoApiOptions): WebGeoApi {
   const stats = { requests: 0, failures: 0, rate_limited: 0, refused_non_public: 0 }
   const queue = new PQueue({ concurrency: options.concurrency })

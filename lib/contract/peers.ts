@@ -85,7 +85,7 @@ export const TrackerStateSchema = z.object({
 })
 export type TrackerState = z.infer<typeof TrackerStateSchema>
 
-/** Body of the collector's `GET /peers/{id}`. Keeps the original's field names. */
+/** Body of the collector's `GET /peers/{id}`; field names stay as existing clients read them. */
 export const PeersAnswerSchema = z.object({
   acestream_id: text(4096),
   infohash: z.string().regex(INFOHASH_RE).nullable(),

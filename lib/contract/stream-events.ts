@@ -1,7 +1,7 @@
 /**
- * The streams' events API (`POST /events/stream_started`, `POST /events/stream_ended`): the
- * original's JSON contract with its additions, validated with zod. Unknown fields are ignored, as
- * the original did, so newer proxies can send more. Browser-safe: zod and the URL API only.
+ * The streams' events API (`POST /events/stream_started`, `POST /events/stream_ended`): the JSON
+ * bodies proxies send, validated with zod. Unknown fields are ignored, so newer proxies can send
+ * more. Browser-safe: zod and the URL API only.
  *
  * @example
  * const event = streamStartedSchema.parse(body)
@@ -172,7 +172,7 @@ export const streamEndedSchema = z
     stream_id: z.string().min(1).max(4096).nullish(),
     reason: z.string().max(256).nullish(),
   })
-  // Defect D10: an event naming no stream and no engine must not end "the latest stream".
+  // An event naming no stream and no engine must not end whichever stream happens to be latest.
   .refine((e) => Boolean(e.stream_id || e.container_id), {
     message: 'stream_id or container_id is required',
     path: ['stream_id'],

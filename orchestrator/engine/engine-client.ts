@@ -22,7 +22,7 @@ export interface EngineClient {
 
 /**
  * The orchestrator's view of AceStream engines: the stat URL and the command URL of a session
- * (reference A3, A4). URLs are used as the event gave them (made absolute at registration).
+ * (the stat answer and the `stop` command). URLs are used as the event gave them (made absolute at registration).
  *
  * @example
  * const engine = createEngineClient({ statTimeoutMs: 3000 })
@@ -81,7 +81,7 @@ export function createEngineClient(opts: EngineClientOptions): EngineClient {
 
 /**
  * Adds `skip_player_activity=1`, which AceStream's own clients send whenever no player is
- * watching (reference A3): a monitor's poll should not keep an abandoned session alive.
+ * watching: a monitor's poll should not keep an abandoned session alive.
  */
 function withoutPlayerActivity(statUrl: string): string {
   try {

@@ -7,7 +7,7 @@ export interface ParsedStat {
   infohash: string | null
 }
 
-/** The engine's answer after the stopped/expired session is gone (reference A3). */
+/** What the engine answers about a session after it was stopped or expired. */
 export const UNKNOWN_SESSION_ERROR = 'unknown playback session id'
 
 export type StatOutcome =
@@ -48,7 +48,7 @@ export function parseStatAnswer(body: unknown, at: Date): StatOutcome {
 }
 
 /**
- * The original's livepos normalisation (reference A3): `live_first` from live_first, first_ts,
+ * The engine's `livepos` normalised, as engines of several versions name its fields: `live_first` from live_first, first_ts,
  * first; `live_last` from live_last, last_ts, last; `first_ts` from first_ts, first; `last_ts`
  * from last_ts, last. Values stay strings, as the engine sends them.
  */

@@ -1,11 +1,11 @@
-// Guards the collector's settings: defaults from SPEC, empty lists meaning "none" (so an empty
+// Guards the collector's settings: the documented defaults, empty lists meaning "none" (so an empty
 // TRACKERS never falls back to the public trackers), and errors naming the variable.
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { COLLECTOR_SETTINGS, loadCollectorConfig } from '../../collector/config.ts'
 import { ConfigError } from '../../lib/settings.ts'
 
-test('defaults follow SPEC', () => {
+test('defaults are the documented ones', () => {
   const c = loadCollectorConfig({})
   assert.equal(c.PORT, 8080)
   assert.equal(c.DHT_PORT, 6881)

@@ -1,6 +1,6 @@
 /**
  * TEST FIXTURE, not product code: a small HTTP server that behaves like an AceStream engine as
- * far as the orchestrator sees it (reference A2-A4). Used by the orchestrator tests, its bench
+ * far as the orchestrator sees it (start, stat and stop of a session). Used by the orchestrator tests, its bench
  * and the demo. It serves:
  *
  * - `GET /ace/getstream?format=json&id=<content id>` and `/ace/manifest.m3u8?format=json`: start a
@@ -337,7 +337,7 @@ export interface RegisterStreamOptions {
   contentId?: string
   /** Becomes `labels.stream_id` (else the id is `<key>|<playback_session_id>`). */
   streamId?: string
-  /** Carry the start response's infohash in the event (reference A7 option 1); default false. */
+  /** Carry the start response's infohash in the event, as a patched engine would; default false. */
   withInfohash?: boolean
   keyType?: 'content_id' | 'infohash' | 'url' | 'magnet'
   /** The stream's own trackers, sent as `session.trackers`. */
