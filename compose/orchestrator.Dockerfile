@@ -28,7 +28,9 @@ COPY package.json tsconfig.json ./
 COPY lib ./lib
 COPY orchestrator ./orchestrator
 COPY routes ./routes
+COPY components ./components
 COPY islands ./islands
+COPY utils ./utils
 ENV NODE_ENV=production \
   APP_PORT=8000 \
   DATA_DIR=/data

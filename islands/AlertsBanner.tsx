@@ -3,10 +3,10 @@
  * table, refreshed from `GET /alerts` every `refreshMs`. Renders nothing while all is well.
  */
 import { useSignal } from '@preact/signals'
-import { apiGet } from '../orchestrator/panel/client/api.ts'
-import { formatAgo, formatUtc } from '../orchestrator/panel/client/format.ts'
-import type { ActiveAlert } from '../orchestrator/panel/client/types.ts'
-import { usePoll } from '../orchestrator/panel/client/use-poll.ts'
+import { apiGet } from '../utils/api.ts'
+import { formatAgo, formatUtc } from '../utils/format.ts'
+import type { ActiveAlert } from '../utils/types.ts'
+import { usePoll } from '../utils/use-poll.ts'
 
 export interface AlertsBannerProps {
   alerts: ActiveAlert[]

@@ -4,7 +4,7 @@
  */
 import { useSignal } from '@preact/signals'
 import { useEffect } from 'preact/hooks'
-import { apiKey, saveApiKey } from '../orchestrator/panel/client/api.ts'
+import { apiKey, saveApiKey } from '../utils/api.ts'
 
 export interface ApiKeyFormProps {
   /** Whether the orchestrator was started with API_KEY set. */

@@ -4,8 +4,8 @@
  * `PATCH /config/runtime`. Only keys the orchestrator knows are sent.
  */
 import { useSignal } from '@preact/signals'
-import { apiCall, describeProblem, toProblem } from '../orchestrator/panel/client/api.ts'
-import type { RuntimeSettings } from '../orchestrator/panel/client/types.ts'
+import { apiCall, describeProblem, toProblem } from '../utils/api.ts'
+import type { RuntimeSettings } from '../utils/types.ts'
 
 export interface BackupRestoreProps {
   /** The settings keys `GET /config/runtime` returns; a backup may only restore these. */

@@ -1,7 +1,7 @@
 /** General tab: how old a peer list may be before the collector looks again (CACHE_TTL_SECONDS). */
 import { useSignal } from '@preact/signals'
-import { apiCall, describeProblem, toProblem } from '../orchestrator/panel/client/api.ts'
-import type { RuntimeSettings } from '../orchestrator/panel/client/types.ts'
+import { apiCall, describeProblem, toProblem } from '../utils/api.ts'
+import type { RuntimeSettings } from '../utils/types.ts'
 
 export interface CacheTtlFormProps {
   ttlSeconds: number | null

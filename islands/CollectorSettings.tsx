@@ -6,8 +6,8 @@
  */
 import { useSignal } from '@preact/signals'
 import { Fragment } from 'preact'
-import { apiCall, describeProblem, toProblem } from '../orchestrator/panel/client/api.ts'
-import type { RuntimeSettings } from '../orchestrator/panel/client/types.ts'
+import { apiCall, describeProblem, toProblem } from '../utils/api.ts'
+import type { RuntimeSettings } from '../utils/types.ts'
 
 export interface CollectorSettingsProps {
   enabled: boolean

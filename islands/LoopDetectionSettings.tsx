@@ -4,9 +4,9 @@
  * with Remove and Clear (`DELETE /looping-streams/{id}`, `POST /looping-streams/clear`).
  */
 import { useSignal } from '@preact/signals'
-import { apiCall, describeProblem, toProblem } from '../orchestrator/panel/client/api.ts'
-import { formatUtc } from '../orchestrator/panel/client/format.ts'
-import type { LoopingStream, RuntimeSettings } from '../orchestrator/panel/client/types.ts'
+import { apiCall, describeProblem, toProblem } from '../utils/api.ts'
+import { formatUtc } from '../utils/format.ts'
+import type { LoopingStream, RuntimeSettings } from '../utils/types.ts'
 
 type Bounds = Record<'threshold' | 'interval' | 'retention', { min: number; max: number }>
 

@@ -3,8 +3,8 @@
  * (`203.0.113.x`, IPv6 to its /48), saved at once with PATCH /config/runtime.
  */
 import { useSignal } from '@preact/signals'
-import { apiCall, describeProblem, toProblem } from '../orchestrator/panel/client/api.ts'
-import type { RuntimeSettings } from '../orchestrator/panel/client/types.ts'
+import { apiCall, describeProblem, toProblem } from '../utils/api.ts'
+import type { RuntimeSettings } from '../utils/types.ts'
 
 export interface PrivacySettingsProps {
   mask: boolean

@@ -7,21 +7,11 @@
  */
 import { useSignal } from '@preact/signals'
 import { useEffect, useMemo, useRef } from 'preact/hooks'
-import { apiGet, describeProblem, toProblem } from '../orchestrator/panel/client/api.ts'
-import { domId } from '../orchestrator/panel/client/dom-id.ts'
-import {
-  formatAgo,
-  formatCount,
-  formatSpeed,
-  formatUtc,
-  shortKey,
-} from '../orchestrator/panel/client/format.ts'
-import {
-  listViewQuery,
-  streamsPagePath,
-  type ListView,
-} from '../orchestrator/panel/client/list-view.ts'
-import { withRow, type DetailTab, type OpenRows } from '../orchestrator/panel/client/open-rows.ts'
+import { apiGet, describeProblem, toProblem } from '../utils/api.ts'
+import { domId } from '../utils/dom-id.ts'
+import { formatAgo, formatCount, formatSpeed, formatUtc, shortKey } from '../utils/format.ts'
+import { listViewQuery, streamsPagePath, type ListView } from '../utils/list-view.ts'
+import { withRow, type DetailTab, type OpenRows } from '../utils/open-rows.ts'
 import {
   toStreamRow,
   type PeersResult,
@@ -31,10 +21,10 @@ import {
   type StreamPageView,
   type StreamRow,
   type StreamSummary,
-} from '../orchestrator/panel/client/types.ts'
-import { useLiveStreams } from '../orchestrator/panel/client/live-streams.ts'
-import { StatusPill } from '../routes/(_components)/StatusPill.tsx'
-import { StreamDetail } from '../routes/(_components)/StreamDetail.tsx'
+} from '../utils/types.ts'
+import { useLiveStreams } from '../utils/live-streams.ts'
+import { StatusPill } from '../components/StatusPill.tsx'
+import { StreamDetail } from '../components/StreamDetail.tsx'
 
 /** Rows one refresh asks for at most (the API's page limit); rows past it are not refreshed. */
 const MAX_REFRESH_ROWS = 1000

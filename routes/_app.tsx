@@ -3,7 +3,7 @@
  * HTML, and (only when the page rendered islands) their props and the one boot module.
  */
 import type { PageAssets } from '../orchestrator/panel/assets.ts'
-import { ISLAND_PROPS_ID } from '../orchestrator/panel/client/hydrate.ts'
+import { ISLAND_PROPS_ID } from '../lib/islands/hydrate.ts'
 
 export interface AppProps {
   title: string

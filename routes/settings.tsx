@@ -11,10 +11,10 @@ import LoopDetectionSettings from '../islands/LoopDetectionSettings.tsx'
 import PrivacySettings from '../islands/PrivacySettings.tsx'
 import SettingsTabs from '../islands/SettingsTabs.tsx'
 import { LOOP_DETECTION_BOUNDS } from '../orchestrator/loop-detection/settings.ts'
-import type { LoopingStream, RuntimeSettings } from '../orchestrator/panel/client/types.ts'
+import type { LoopingStream, RuntimeSettings } from '../utils/types.ts'
 import { Island } from '../orchestrator/panel/island.tsx'
 import type { Handler, PageProps } from '../orchestrator/panel/route.ts'
-import { NotBuiltYet, SettingsPanel } from './(_components)/SettingsPanel.tsx'
+import { NotBuiltYet, SettingsPanel } from '../components/SettingsPanel.tsx'
 
 export const title = 'Settings'
 

@@ -6,14 +6,14 @@
  */
 import AlertsBanner from '../islands/AlertsBanner.tsx'
 import StreamsTable, { type StreamsTableProps } from '../islands/StreamsTable.tsx'
-import { parseListView } from '../orchestrator/panel/client/list-view.ts'
-import { parseOpenRows } from '../orchestrator/panel/client/open-rows.ts'
+import { parseListView } from '../utils/list-view.ts'
+import { parseOpenRows } from '../utils/open-rows.ts'
 import {
   toStreamRow,
   type ActiveAlert,
   type PeersResult,
   type StatSnapshot,
-} from '../orchestrator/panel/client/types.ts'
+} from '../utils/types.ts'
 import { Island } from '../orchestrator/panel/island.tsx'
 import type { Handler, PageProps } from '../orchestrator/panel/route.ts'
 import { pageStreams, STREAM_PAGE_SIZE } from '../orchestrator/streams/stream-page.ts'

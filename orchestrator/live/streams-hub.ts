@@ -19,7 +19,7 @@ import {
 } from '../../lib/feed-subscribers.ts'
 import { HttpError } from '../../lib/http-error.ts'
 import type { EnginePoller } from '../engine-poller.ts'
-import { toStreamRow, type StreamRow } from '../panel/client/types.ts'
+import { toStreamRow, type StreamRow } from '../../utils/types.ts'
 import type { RuntimeSettingsStore } from '../runtime-settings.ts'
 import type { StreamStore } from '../streams/store.ts'
 import { pageStreams } from '../streams/stream-page.ts'

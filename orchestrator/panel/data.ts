@@ -6,7 +6,7 @@
  * @example
  * const data = createPanelData({ store, runtime, api: app })
  */
-import { redactSettings } from '../routes/runtime-config.ts'
+import { redactSettings } from '../api/runtime-config.ts'
 import type { RuntimeSettingsStore } from '../runtime-settings.ts'
 import type { StreamStore } from '../streams/store.ts'
 import type {
@@ -17,7 +17,7 @@ import type {
   StatSnapshot,
   StreamPeers,
   StreamView,
-} from './client/types.ts'
+} from '../../utils/types.ts'
 
 export interface PanelData {
   listStreams(): Promise<StreamView[]>

@@ -59,7 +59,7 @@ export function createPanel(deps: PanelDeps): Hono {
   }
   const assets = createAssets({
     islandsDir: join(ROOT, 'islands'),
-    runtimePath: join(HERE, 'client', 'hydrate.ts'),
+    runtimePath: join(ROOT, 'lib', 'islands', 'hydrate.ts'),
     stylesPath: join(HERE, 'styles.css'),
     minify: deps.minify ?? true,
   })

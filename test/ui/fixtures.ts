@@ -7,12 +7,7 @@ import {
   type LoopDetectionSettings,
 } from '../../orchestrator/loop-detection/settings.ts'
 import type { PanelData } from '../../orchestrator/panel/data.ts'
-import type {
-  PeersResult,
-  RuntimeSettings,
-  StatSnapshot,
-  StreamView,
-} from '../../orchestrator/panel/client/types.ts'
+import type { PeersResult, RuntimeSettings, StatSnapshot, StreamView } from '../../utils/types.ts'
 
 export function sampleStream(i: number, over: Partial<StreamView> = {}): StreamView {
   const hex = (i * 2654435761).toString(16).padStart(8, '0').repeat(5).slice(0, 40)

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { Hono } from 'hono'
 import { createPanel } from '../../orchestrator/panel/index.ts'
-import { shortKey } from '../../orchestrator/panel/client/format.ts'
+import { shortKey } from '../../utils/format.ts'
 import { createFixtureData, sampleStream } from './fixtures.ts'
 
 function panelWith(enabled: boolean) {

@@ -1,4 +1,4 @@
-import type { StreamRow } from '../../orchestrator/panel/client/types.ts'
+import type { StreamRow } from '../utils/types.ts'
 
 /** A stream's state as a coloured pill; an engine that stopped answering shows as a warning. */
 export function StatusPill({ stream }: { stream: StreamRow }) {

@@ -12,8 +12,8 @@
  */
 import { useSignal, type Signal } from '@preact/signals'
 import { useEffect } from 'preact/hooks'
-import type { Churn, PeerDiffEvent, PeerSnapshotEvent } from '../../../lib/contract/peer-events.ts'
-import { applyDiff, peerKeyOf } from '../../../lib/peer-diff.ts'
+import type { Churn, PeerDiffEvent, PeerSnapshotEvent } from '../lib/contract/peer-events.ts'
+import { applyDiff, peerKeyOf } from '../lib/peer-diff.ts'
 import { apiGet, toProblem } from './api.ts'
 import type { PeerRow, PeersResult, StreamPeers } from './types.ts'
 

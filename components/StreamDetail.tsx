@@ -4,11 +4,11 @@
  * hydrated, they switch in place, follow the ARIA tabs pattern and keep the URL in step.
  */
 import { useSignal } from '@preact/signals'
-import { apiGet, describeProblem, toProblem } from '../../orchestrator/panel/client/api.ts'
-import { domId } from '../../orchestrator/panel/client/dom-id.ts'
-import type { DetailTab } from '../../orchestrator/panel/client/open-rows.ts'
-import type { PeersResult, StatSnapshot } from '../../orchestrator/panel/client/types.ts'
-import { usePoll } from '../../orchestrator/panel/client/use-poll.ts'
+import { apiGet, describeProblem, toProblem } from '../utils/api.ts'
+import { domId } from '../utils/dom-id.ts'
+import type { DetailTab } from '../utils/open-rows.ts'
+import type { PeersResult, StatSnapshot } from '../utils/types.ts'
+import { usePoll } from '../utils/use-poll.ts'
 import { HistoryChart } from './HistoryChart.tsx'
 import { PeersPanel } from './PeersPanel.tsx'
 import { StateMessage } from './StateMessage.tsx'

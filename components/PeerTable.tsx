@@ -5,12 +5,7 @@
  * say what they mean on hover. Peers that just joined are highlighted; peers that just left fade
  * out. Unknown fields show a dash, never a guess.
  */
-import {
-  flagEmoji,
-  formatAgo,
-  formatPercent,
-  formatUtc,
-} from '../../orchestrator/panel/client/format.ts'
+import { flagEmoji, formatAgo, formatPercent, formatUtc } from '../utils/format.ts'
 import {
   countryName,
   peerAddress,
@@ -19,8 +14,8 @@ import {
   STATE_INFO,
   type PeerSort,
   type SortKey,
-} from '../../orchestrator/panel/client/peer-view.ts'
-import type { PeerRow } from '../../orchestrator/panel/client/types.ts'
+} from '../utils/peer-view.ts'
+import type { PeerRow } from '../utils/types.ts'
 
 export { countryName }
 

@@ -7,7 +7,7 @@
  * const streams = await apiGet<StreamView[]>('/streams')
  */
 import { signal } from '@preact/signals'
-import { IS_BROWSER } from './is-browser.ts'
+import { IS_BROWSER } from '../lib/islands/is-browser.ts'
 import type { ApiProblem } from './types.ts'
 
 const API_KEY_STORAGE = 'acestream-panel.api-key'

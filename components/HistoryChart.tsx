@@ -3,13 +3,8 @@
  * charts. Pure markup, so the server renders it for a page opened with `?open=` and the island
  * renders the same thing after each refresh.
  */
-import type { StatSnapshot } from '../../orchestrator/panel/client/types.ts'
-import {
-  formatBytes,
-  formatClock,
-  formatCount,
-  formatSpeed,
-} from '../../orchestrator/panel/client/format.ts'
+import type { StatSnapshot } from '../utils/types.ts'
+import { formatBytes, formatClock, formatCount, formatSpeed } from '../utils/format.ts'
 import { StateMessage } from './StateMessage.tsx'
 
 const W = 600

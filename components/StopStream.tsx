@@ -3,7 +3,7 @@
  * so a slip of the finger never ends someone's stream. Sends the saved API key.
  */
 import { useSignal } from '@preact/signals'
-import { apiCall, describeProblem, toProblem } from '../../orchestrator/panel/client/api.ts'
+import { apiCall, describeProblem, toProblem } from '../utils/api.ts'
 
 export function StopStream({ streamId, onStopped }: { streamId: string; onStopped?: () => void }) {
   const step = useSignal<'idle' | 'confirm' | 'busy'>('idle')

@@ -2,14 +2,9 @@
  * The JSON shapes the panel reads from the orchestrator API (reference B4, B5, B6). Browser-safe:
  * islands import these, so nothing here may pull in Node code.
  */
-import type { ErrorBody } from '../../../lib/contract/errors.ts'
-import type { PeersAnswer, PeerView } from '../../../lib/contract/peers.ts'
-import type {
-  StatSnapshot,
-  StreamPage,
-  StreamRow,
-  StreamState,
-} from '../../../lib/contract/streams.ts'
+import type { ErrorBody } from '../lib/contract/errors.ts'
+import type { PeersAnswer, PeerView } from '../lib/contract/peers.ts'
+import type { StatSnapshot, StreamPage, StreamRow, StreamState } from '../lib/contract/streams.ts'
 
 /** One row of `GET /streams` (speeds in KB/s as the engine reports them, totals in bytes). */
 export type StreamView = StreamState
@@ -18,7 +13,7 @@ export type { StatSnapshot }
 
 /** `GET /streams?limit=&offset=&q=`: one page of streams, active first, with totals. */
 export type StreamPageView = StreamPage<StreamView>
-export type { StreamSummary } from '../../../lib/contract/streams.ts'
+export type { StreamSummary } from '../lib/contract/streams.ts'
 
 export type PeerRow = Partial<PeerView> & { ip: string; port: number }
 
@@ -47,13 +42,13 @@ export interface ApiProblem extends ErrorBody {
 export type PeersResult = { ok: true; value: StreamPeers } | { ok: false; problem: ApiProblem }
 
 /** One entry of `GET /alerts`. */
-export type { ActiveAlert } from '../../../lib/contract/operations.ts'
+export type { ActiveAlert } from '../lib/contract/operations.ts'
 
 /** One entry of `GET /looping-streams`. */
-export type { LoopingStream } from '../../../lib/contract/operations.ts'
+export type { LoopingStream } from '../lib/contract/operations.ts'
 
 /** `GET /config/runtime`. */
-export type { RuntimeSettings } from '../../../lib/contract/runtime-settings.ts'
+export type { RuntimeSettings } from '../lib/contract/runtime-settings.ts'
 
 /** The fields the streams table shows (see the contract's StreamRowSchema). */
 export type { StreamRow }

@@ -6,10 +6,10 @@
  * StreamsTable island (and by the server when a page is opened with `?peers=<id>`).
  */
 import { useSignal } from '@preact/signals'
-import { describeProblem } from '../../orchestrator/panel/client/api.ts'
-import { domId } from '../../orchestrator/panel/client/dom-id.ts'
-import { formatAgo, formatUtc } from '../../orchestrator/panel/client/format.ts'
-import { useLivePeers, type LivePeers } from '../../orchestrator/panel/client/live-peers.ts'
+import { describeProblem } from '../utils/api.ts'
+import { domId } from '../utils/dom-id.ts'
+import { formatAgo, formatUtc } from '../utils/format.ts'
+import { useLivePeers, type LivePeers } from '../utils/live-peers.ts'
 import {
   breakdown,
   countryName,
@@ -20,8 +20,8 @@ import {
   toCsv,
   type PeerSort,
   type SortKey,
-} from '../../orchestrator/panel/client/peer-view.ts'
-import type { PeerRow, PeersResult } from '../../orchestrator/panel/client/types.ts'
+} from '../utils/peer-view.ts'
+import type { PeerRow, PeersResult } from '../utils/types.ts'
 import { Breakdown, PeerTable } from './PeerTable.tsx'
 import { StateMessage } from './StateMessage.tsx'
 
