@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import bencode from 'bencode'
-import type Wire from 'bittorrent-protocol'
+import utMetadata from 'ut_metadata'
 
 export interface MetadataFetchOptions {
   infohash: string
@@ -11,8 +11,6 @@ export interface MetadataFetchOptions {
   /** Called when the peer offers metadata and the requests went out. */
   onStart?(): void
 }
-
-const BLOCK = 16 * 1024
 
 /** Pieces in a v1 info dictionary (`pieces` holds 20 bytes per piece), else undefined. */
 export function pieceCountOf(infoBytes: Uint8Array): number | undefined {
@@ -28,9 +26,10 @@ export function pieceCountOf(infoBytes: Uint8Array): number | undefined {
 }
 
 /**
- * BEP 9 (ut_metadata) just far enough to learn a torrent's piece count: without it a peer's
- * bitfield cannot be turned into a percentage, because a bitfield's length is rounded up to
- * whole bytes. The info dictionary is checked against the infohash before it is believed.
+ * BEP 9 metadata (webtorrent's ut_metadata), fetched just far enough to learn a torrent's piece
+ * count: without it a peer's bitfield cannot be turned into a percentage, because a bitfield's
+ * length is rounded up to whole bytes. Only metadata up to `maxBytes` is asked for, and the info
+ * dictionary is checked against the infohash before it is believed.
  *
  * @example
  * wire.use(createMetadataExtension({ infohash, maxBytes: 1 << 20, onDone: (n) => { ... } }))
@@ -42,20 +41,22 @@ export function createMetadataExtension(options: MetadataFetchOptions) {
     done = true
     options.onDone(n)
   }
+  const Base = utMetadata()
 
-  class UtMetadata {
-    private size = 0
-    private blocks: Array<Uint8Array | undefined> = []
-    private missing = 0
-
-    constructor(private readonly wire: Wire) {}
-
-    /** bittorrent-protocol reads the extension's name from the prototype. */
-    get name(): string {
-      return 'ut_metadata'
+  class BoundedMetadata extends Base {
+    constructor(...args: ConstructorParameters<typeof Base>) {
+      super(...args)
+      this.on('warning', () => finish(undefined))
+      this.on('metadata', () => {
+        const info = this.metadata
+        // ut_metadata checks the hash only when the peer's handshake reached it first.
+        const verified =
+          info && createHash('sha1').update(info).digest('hex') === options.infohash.toLowerCase()
+        finish(verified ? pieceCountOf(info) : undefined)
+      })
     }
 
-    onExtendedHandshake(handshake: Record<string, unknown>): void {
+    override onExtendedHandshake(handshake: Record<string, unknown>): void {
       const size = handshake.metadata_size
       if (
         typeof size !== 'number' ||
@@ -64,37 +65,10 @@ export function createMetadataExtension(options: MetadataFetchOptions) {
         size > options.maxBytes
       )
         return finish(undefined)
-      this.size = size
-      this.blocks = Array.from({ length: Math.ceil(size / BLOCK) }, () => undefined)
-      this.missing = this.blocks.length
       options.onStart?.()
-      for (let piece = 0; piece < this.blocks.length; piece++)
-        this.wire.extended('ut_metadata', { msg_type: 0, piece })
-    }
-
-    onMessage(buf: Uint8Array): void {
-      if (done) return
-      let msg: Record<string, unknown> | null
-      try {
-        msg = bencode.decode(buf) as Record<string, unknown> | null
-      } catch {
-        return finish(undefined)
-      }
-      const piece = msg?.piece
-      if (msg?.msg_type === 2) return finish(undefined) // reject: the peer has no metadata
-      if (msg?.msg_type !== 1 || typeof piece !== 'number') return
-      if (!Number.isInteger(piece) || piece < 0 || piece >= this.blocks.length) return
-      if (this.blocks[piece]) return
-      // bencode.decode leaves `position` at the end of the dictionary; the block follows it.
-      this.blocks[piece] = buf.subarray(
-        (bencode.decode as unknown as { position: number }).position,
-      )
-      if (--this.missing > 0) return
-      const all = Buffer.concat(this.blocks as Uint8Array[])
-      if (all.length !== this.size) return finish(undefined)
-      const hash = createHash('sha1').update(all).digest('hex')
-      finish(hash === options.infohash.toLowerCase() ? pieceCountOf(all) : undefined)
+      this.fetch()
+      super.onExtendedHandshake(handshake)
     }
   }
-  return UtMetadata
+  return BoundedMetadata
 }
