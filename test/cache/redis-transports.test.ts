@@ -6,6 +6,7 @@ import assert from 'node:assert/strict'
 import { createRedisConnection, type RedisTarget } from '../../collector/cache/redis-connection.ts'
 import { startRedisServer } from '../helpers/redis-server.ts'
 import { startUpstashRestShim } from '../helpers/upstash-rest-shim.ts'
+import { eventually } from '../helpers/wait.ts'
 
 async function targets(t: { after(fn: () => Promise<void> | void): void }) {
   const server = await startRedisServer(t)
@@ -75,14 +76,6 @@ test('tcp: a stopped server makes commands fail quickly instead of queueing fore
   assert.ok(Date.now() - started < 3000)
   await env.server.restart()
   // node-redis reconnects by itself with backoff; no new connection object is needed.
-  const deadline = Date.now() + 10_000
-  for (;;) {
-    try {
-      assert.equal(await conn.redis.ping(), 'PONG')
-      break
-    } catch (err) {
-      if (Date.now() > deadline) throw err
-      await new Promise((r) => setTimeout(r, 100))
-    }
-  }
+  const pong = await eventually(() => conn.redis.ping(), { timeoutMs: 10_000, intervalMs: 100 })
+  assert.equal(pong, 'PONG')
 })

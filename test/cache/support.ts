@@ -1,6 +1,7 @@
 // Small shared pieces of the cache tests (not a test file itself).
 import { createClient } from 'redis'
 import type { Logger } from '../../lib/log.ts'
+import { eventually } from '../helpers/wait.ts'
 
 export type After = { after(fn: () => Promise<void> | void): void }
 
@@ -29,11 +30,7 @@ export function alive(pid: number): boolean {
 
 /** Polls `check` until it holds; waits for a state, never for a fixed time. */
 export async function until(what: string, check: () => boolean | Promise<boolean>, ms = 10_000) {
-  const deadline = Date.now() + ms
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 50))
-  }
+  await eventually(check, { what, timeoutMs: ms, intervalMs: 50 })
 }
 
 /** A plain node-redis client for poking at keys behind the cache's back. */

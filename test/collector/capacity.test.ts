@@ -7,6 +7,7 @@ import { test } from 'node:test'
 import type { PeersAnswer } from '../../collector/types.ts'
 import { startCollector } from '../helpers/collector-process.ts'
 import { createLocalSwarm, type LocalTorrent } from '../helpers/local-swarm.ts'
+import { eventually } from '../helpers/wait.ts'
 
 const SWARMS = 20
 const REQUESTS = 200
@@ -14,14 +15,8 @@ const REQUESTS = 200
 type Health = Record<string, number>
 const health = async (url: string) => (await (await fetch(`${url}/health`)).json()) as Health
 
-async function until<T>(what: string, fn: () => Promise<T | undefined>, ms = 20_000) {
-  for (const end = Date.now() + ms; Date.now() < end;) {
-    const v = await fn()
-    if (v !== undefined) return v
-    await new Promise((r) => setTimeout(r, 100))
-  }
-  throw new Error(`timed out waiting for ${what}`)
-}
+const until = <T>(what: string, fn: () => Promise<T | undefined>, ms = 20_000) =>
+  eventually(fn, { what, timeoutMs: ms, intervalMs: 100 })
 
 const addr = (p: { ip: string; port: number }) => `${p.ip}:${p.port}`
 

@@ -8,6 +8,7 @@ import type { PeerEnricher, PeersAnswer } from '../../collector/types.ts'
 import { startCollector, type InProcessOptions } from '../helpers/collector-process.ts'
 import { createMapCache } from '../helpers/map-cache.ts'
 import { createLocalSwarm, type LocalPeer, type LocalSwarmOptions } from '../helpers/local-swarm.ts'
+import { eventually } from '../helpers/wait.ts'
 
 type T = { after: (fn: () => Promise<void>) => void }
 
@@ -45,12 +46,12 @@ async function askUntil(
   tries = 40,
 ): Promise<PeersAnswer> {
   let last: PeersAnswer | undefined
-  for (let i = 0; i < tries; i++) {
+  const asked = async () => {
     last = await peersOf(url, id)
-    if (ok(last)) return last
-    await new Promise((r) => setTimeout(r, 250))
+    return ok(last) ? last : undefined
   }
-  return last!
+  // The last answer either way: the caller's assertions say what is missing.
+  return eventually(asked, { timeoutMs: tries * 250, intervalMs: 250 }).catch(() => last!)
 }
 
 for (const transport of ['udp', 'http'] as const) {
@@ -164,8 +165,9 @@ test('capacity: the least recently asked swarm is dropped and announced stopped'
     (await (await fetch(`${collector.url}/health`)).json()) as Record<string, number>
   assert.equal((await health()).tracked_swarms, 2)
   assert.equal((await health()).swarms_dropped, 1)
-  for (let i = 0; i < 40 && !stopped.has(b.infohash); i++)
-    await new Promise((r) => setTimeout(r, 50))
+  await eventually(() => stopped.has(b.infohash), { timeoutMs: 2000, intervalMs: 50 }).catch(
+    () => {},
+  )
   assert.ok(stopped.has(b.infohash), 'the tracker heard `stopped` for the dropped swarm')
   assert.ok(!stopped.has(swarm.infohash) && !stopped.has(c.infohash))
   // Asking for B again tracks it anew (and drops A, now least recently asked).

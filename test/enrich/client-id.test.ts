@@ -11,6 +11,7 @@ import { piecesToProgress } from '../../collector/enrich/peer-handshake.ts'
 import type { PeerEnricher, SwarmPeer } from '../../collector/types.ts'
 import { makeTorrentInfo, serveBtPeer, startBtPeer, type BtPeer } from '../helpers/bt-peer.ts'
 import { createLocalSwarm } from '../helpers/local-swarm.ts'
+import { eventually } from '../helpers/wait.ts'
 
 const INFOHASH = 'c0ffee'.padEnd(40, '0')
 const now = new Date().toISOString()
@@ -113,10 +114,14 @@ test('the step ends by the deadline, and handshakes finished later serve the nex
 
   // The answering peer's handshake completes in the background and is cached.
   let second = await enricher.enrich(peers, { infohash: INFOHASH, deadline: Date.now() + 100 })
-  for (let i = 0; i < 50 && second[1]?.client === undefined; i++) {
-    await new Promise((r) => setTimeout(r, 100))
-    second = await enricher.enrich(peers, { infohash: INFOHASH, deadline: Date.now() + 10 })
-  }
+  await eventually(
+    async () => {
+      if (second[1]?.client !== undefined) return true
+      second = await enricher.enrich(peers, { infohash: INFOHASH, deadline: Date.now() + 10 })
+      return second[1]?.client !== undefined
+    },
+    { timeoutMs: 5000, intervalMs: 100 },
+  ).catch(() => {})
   assert.equal(second[1]?.client, 'qBittorrent 4.6.2')
   assert.equal(second[0]?.client, undefined)
   // The silent peer is still being waited on by its first handshake: no second connection.

@@ -7,6 +7,7 @@ import { createLocalSwarm } from '../helpers/local-swarm.ts'
 import { startCollectorProcess } from '../helpers/collector-process.ts'
 import { serveBtPeer } from '../helpers/bt-peer.ts'
 import type { PeersAnswer } from '../../collector/types.ts'
+import { eventually } from '../helpers/wait.ts'
 
 test('GET /peers carries clients for peers that answer, and /health lists the GeoIP databases', async (t) => {
   let silentIp: string | undefined
@@ -45,13 +46,18 @@ test('GET /peers carries clients for peers that answer, and /health lists the Ge
 
   // Ask until all three peers are listed and the two answering ones identified.
   let body: PeersAnswer | undefined
-  for (let i = 0; i < 20; i++) {
-    const res = await fetch(`${collector.url}/peers/${swarm.infohash}?wait=3000&max_age=0`)
-    assert.equal(res.status, 200)
-    body = (await res.json()) as PeersAnswer
-    if (body.peers.length === 3 && body.peers.filter((p) => p.client).length === 2) break
-    await new Promise((r) => setTimeout(r, 250))
-  }
+  let status = 200
+  await eventually(
+    async () => {
+      const res = await fetch(`${collector.url}/peers/${swarm.infohash}?wait=3000&max_age=0`)
+      status = res.status
+      if (status !== 200) return true
+      body = (await res.json()) as PeersAnswer
+      return body.peers.length === 3 && body.peers.filter((p) => p.client).length === 2
+    },
+    { timeoutMs: 60_000, intervalMs: 250 },
+  ).catch(() => {}) // the assertions below say what is missing
+  assert.equal(status, 200)
   const byIp = new Map(body!.peers.map((p) => [p.ip, p]))
   for (const p of swarm.peers) {
     const view = byIp.get(p.ip)
