@@ -15,6 +15,7 @@ import { startCollectorProcess } from '../test/helpers/collector-process.ts'
 import { createLocalSwarm, type LocalTorrent } from '../test/helpers/local-swarm.ts'
 import { median } from './helpers.ts'
 import { runLoad } from './load-client.ts'
+import { sleep } from '../lib/deadline.ts'
 
 const SWARMS = 100
 const REQUESTS = 1000
@@ -27,7 +28,6 @@ const MAX_SOCKETS = 1000
 const ROOT = fileURLToPath(new URL('../', import.meta.url))
 
 const verdict = (ok: boolean) => (ok ? 'MET' : 'MISSED')
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 interface Burst {
   statuses: Map<number, number>

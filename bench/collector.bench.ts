@@ -36,6 +36,7 @@ import {
   type LocalTorrent,
 } from '../test/helpers/local-swarm.ts'
 import { median } from './helpers.ts'
+import { sleep } from '../lib/deadline.ts'
 
 const PEERS = 30
 const COLD_TRIALS = 3
@@ -49,7 +50,6 @@ const THROUGHPUT_CONCURRENCY = 16
 const TRACKED_SWARMS = 100
 const ROOT = fileURLToPath(new URL('../', import.meta.url))
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 const ms = (n: number) => `${n.toFixed(1)} ms`
 const pct = (n: number) => `${(n * 100).toFixed(0)}%`
 const verdict = (ok: boolean) => (ok ? 'MET' : 'MISSED')

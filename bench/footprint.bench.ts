@@ -6,13 +6,14 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { GEOIP_MAX_MEMORY_KB } from '../collector/enrich/geoip.ts'
 import { buildCollector } from '../scripts/build-collector.ts'
 import { DOCKERFILES, envOf, execForm, parseDockerfile } from '../test/deploy/dockerfile-parse.ts'
 import { createLocalSwarm } from '../test/helpers/local-swarm.ts'
+import { freePort } from '../test/helpers/wait.ts'
+import { sleep } from '../lib/deadline.ts'
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url))
 const TRACKED_SWARMS = 100
@@ -26,7 +27,6 @@ const TARGET_TRACKED_MB = 200
 /** Measured the same way before the collector read GeoIP from disk and ran precompiled. */
 const BEFORE = { idle: 337, tracked: 334 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 const mb = (bytes: number) => bytes / 2 ** 20
 
 function rssBytes(pid: number): number {
@@ -39,14 +39,6 @@ async function peakRss(pid: number): Promise<number> {
   for (const end = Date.now() + SAMPLE_MS; Date.now() < end; await sleep(100))
     peak = Math.max(peak, rssBytes(pid))
   return peak
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as { port: number }
-  await new Promise((resolve) => server.close(resolve))
-  return port
 }
 
 /** The collector image's ENTRYPOINT and ENV, read from its Dockerfile. */

@@ -1,6 +1,7 @@
 // Shared by the bench/*.bench.ts modules (bench/run.ts only runs files named *.bench.ts).
 import { spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
+import { sleep } from '../lib/deadline.ts'
 
 /**
  * Middle value of `xs` (the upper one of an even count); NaN when there are none.
@@ -32,8 +33,6 @@ export async function medianWallTime(
   }
   return median(times)
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 /** Resident set size of a process (bytes), from /proc; NaN when it cannot be read. */
 export function rssBytes(pid: number): number {

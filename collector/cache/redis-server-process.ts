@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { createConnection, createServer } from 'node:net'
 import { tmpdir } from 'node:os'
+import { sleep } from '../../lib/deadline.ts'
 
 export interface RedisServerSpawnOptions {
   port: number
@@ -87,7 +88,7 @@ export async function spawnRedisServer(
       const pid = await Promise.race([serverPid(options.port), exited])
       if (pid === child.pid) break
       if (Date.now() > deadline) throw new Error('redis-server did not answer PING in time')
-      await Promise.race([delay(30), exited])
+      await Promise.race([sleep(30), exited])
     }
   } catch (err) {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
@@ -170,8 +171,4 @@ export async function stopChild(child: ChildProcess, graceMs = 2000): Promise<vo
   } finally {
     clearTimeout(timer)
   }
-}
-
-function delay(ms: number) {
-  return new Promise((resolve) => setTimeout(resolve, ms))
 }

@@ -13,6 +13,7 @@ import { serveBtPeer } from '../helpers/bt-peer.ts'
 import { startCollector, type InProcessCollector } from '../helpers/collector-process.ts'
 import { createFieldSwarm, type FieldPeer, type FieldSwarm } from '../helpers/field-swarm.ts'
 import { createLocalSwarm } from '../helpers/local-swarm.ts'
+import { sleep } from '../../lib/deadline.ts'
 
 type T = { after: (fn: () => Promise<void>) => void }
 
@@ -23,7 +24,6 @@ before(async () => {
 after(() => field.close())
 
 const addr = (p: { ip: string; port: number }) => `${p.ip}:${p.port}`
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 async function collectorFor(t: T, env: Record<string, string> = {}) {
   const collector = await startCollector({
