@@ -4,15 +4,7 @@
  * come from the shared contract (lib/contract/peers.ts), so the orchestrator and the browser
  * read exactly what the collector writes.
  */
-import type {
-  PeerEnrichment,
-  PeersAnswer,
-  PeerSource,
-  PeerView,
-  SourceCounts,
-  SwarmPeer,
-  TrackerState,
-} from '../lib/contract/peers.ts'
+import type { PeersAnswer, PeerView } from '../lib/contract/peers.ts'
 
 export type {
   PeerEnrichment,
@@ -22,7 +14,7 @@ export type {
   SourceCounts,
   SwarmPeer,
   TrackerState,
-}
+} from '../lib/contract/peers.ts'
 
 /** Adds enrichment to peers; bounded in time by `deadline` (epoch ms). */
 export interface PeerEnricher {
