@@ -9,6 +9,7 @@
  * webhook.send({ kind: 'starvation', state: 'firing', ... })
  * await webhook.close()
  */
+import { sleep } from '../../lib/deadline.ts'
 import type { Logger } from '../../lib/log.ts'
 import { safeUrlLabel } from '../../lib/metrics.ts'
 
@@ -75,7 +76,7 @@ export function createWebhookSender(opts: WebhookSenderOptions): WebhookSender {
           opts.onOutcome?.('failed')
           return
         }
-        await wait(backoffMs * 2 ** i, stop.signal)
+        await sleep(backoffMs * 2 ** i, stop.signal)
       }
     }
   }
@@ -103,17 +104,4 @@ export function createWebhookSender(opts: WebhookSenderOptions): WebhookSender {
       await running
     },
   }
-}
-
-function wait(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms)
-    timer.unref()
-    signal.addEventListener('abort', done, { once: true })
-    function done() {
-      clearTimeout(timer)
-      signal.removeEventListener('abort', done)
-      resolve()
-    }
-  })
 }

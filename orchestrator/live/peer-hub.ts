@@ -19,6 +19,7 @@ import {
   type PeerDiff,
 } from '../../lib/contract/peer-events.ts'
 import { parsePeer, parsePeersAnswer, type PeersAnswer } from '../../lib/contract/peers.ts'
+import { sleep } from '../../lib/deadline.ts'
 import { HttpError } from '../../lib/http-error.ts'
 import type { Logger } from '../../lib/log.ts'
 import { applyDiff } from '../../lib/peer-diff.ts'
@@ -300,17 +301,4 @@ function apply(
   const diff = PeerDiffEventSchema.parse({ ...raw, added: [] })
   const next = applyDiff(current, { ...diff, added } as PeerDiff)
   return { ...next, peer_count: next.peers.length }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms)
-    timer.unref()
-    function done() {
-      clearTimeout(timer)
-      signal.removeEventListener('abort', done)
-      resolve()
-    }
-    signal.addEventListener('abort', done, { once: true })
-  })
 }
