@@ -7,20 +7,20 @@
  */
 import { useSignal } from '@preact/signals'
 import { useEffect, useMemo, useRef } from 'preact/hooks'
+import { toStreamRow } from '../lib/contract/panel.ts'
 import { apiGet, describeProblem, toProblem } from '../utils/api.ts'
 import { domId } from '../utils/dom-id.ts'
 import { formatAgo, formatCount, formatSpeed, formatUtc, shortKey } from '../utils/format.ts'
 import { listViewQuery, streamsPagePath, type ListView } from '../utils/list-view.ts'
 import { withRow, type DetailTab, type OpenRows } from '../utils/open-rows.ts'
-import {
-  toStreamRow,
-  type PeersResult,
-  type LoopingStream,
-  type RuntimeSettings,
-  type StatSnapshot,
-  type StreamPageView,
-  type StreamRow,
-  type StreamSummary,
+import type {
+  PeersResult,
+  LoopingStream,
+  RuntimeSettings,
+  StatSnapshot,
+  StreamPageView,
+  StreamRow,
+  StreamSummary,
 } from '../utils/types.ts'
 import { useLiveStreams } from '../utils/live-streams.ts'
 import { StatusPill } from '../components/StatusPill.tsx'

@@ -18,6 +18,7 @@ import { createRuntimeConfigRoutes } from './api/runtime-config.ts'
 import { createStreamRoutes } from './api/streams.ts'
 import type { RuntimeSettingsStore } from './runtime-settings.ts'
 import type { StreamStore } from './streams/store.ts'
+import { createStreamPeers } from './streams/stream-peers.ts'
 
 /** Largest request body accepted; events and settings are a few hundred bytes. */
 export const MAX_BODY_BYTES = 64 * 1024
@@ -99,18 +100,26 @@ export function createOrchestratorApp(deps: OrchestratorDeps): Hono {
       },
     }),
   )
-  app.route('/', createStreamRoutes(deps))
+  // One peer list function for GET /streams/{id}/peers and the pages' Peers tabs.
+  const streamPeers = createStreamPeers(deps)
+  app.route('/', createStreamRoutes({ ...deps, streamPeers }))
   app.route('/', createRuntimeConfigRoutes(deps))
   // GET /openapi.json and GET /docs, generated from the contract's route table.
   app.route(
     '/',
     createApiDocsRoutes(createOpenApiDocument(ORCHESTRATOR_API_INFO, ORCHESTRATOR_API)),
   )
-  // The dashboard (/, /panel/*): pages read the stores directly and peers through this app.
+  // The dashboard (/, /panel/*): pages read the stores and the API's own functions.
   app.route(
     '/',
     createPanel({
-      data: createPanelData({ store: deps.store, runtime: deps.runtime, api: app }),
+      data: createPanelData({
+        store: deps.store,
+        runtime: deps.runtime,
+        streamPeers,
+        api: app,
+        log: deps.log,
+      }),
       apiKeyRequired: Boolean(deps.apiKey),
       refreshMs: deps.poller.status().interval_ms,
       log: deps.log.child('panel'),

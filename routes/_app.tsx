@@ -2,7 +2,7 @@
  * The document shell around every panel page: head, header with navigation, the page's own
  * HTML, and (only when the page rendered islands) their props and the one boot module.
  */
-import type { PageAssets } from '../orchestrator/panel/assets.ts'
+import type { PageAssets } from '../lib/islands/assets.ts'
 import { ISLAND_PROPS_ID } from '../lib/islands/hydrate.ts'
 
 export interface AppProps {

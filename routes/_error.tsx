@@ -1,5 +1,5 @@
 /** The panel's page for unknown `/panel/...` paths and failed page handlers. */
-import type { PageProps } from '../orchestrator/panel/route.ts'
+import type { PageProps } from '../lib/islands/route.ts'
 
 export interface ErrorData {
   status: number

@@ -10,10 +10,11 @@ import CollectorSettings from '../islands/CollectorSettings.tsx'
 import LoopDetectionSettings from '../islands/LoopDetectionSettings.tsx'
 import PrivacySettings from '../islands/PrivacySettings.tsx'
 import SettingsTabs from '../islands/SettingsTabs.tsx'
-import { LOOP_DETECTION_BOUNDS } from '../orchestrator/loop-detection/settings.ts'
 import type { LoopingStream, RuntimeSettings } from '../utils/types.ts'
-import { Island } from '../orchestrator/panel/island.tsx'
-import type { Handler, PageProps } from '../orchestrator/panel/route.ts'
+import type { PanelContext } from '../lib/contract/panel.ts'
+import { LOOP_DETECTION_BOUNDS } from '../lib/contract/runtime-settings.ts'
+import { Island } from '../lib/islands/island.tsx'
+import type { Handler, PageProps } from '../lib/islands/route.ts'
 import { NotBuiltYet, SettingsPanel } from '../components/SettingsPanel.tsx'
 
 export const title = 'Settings'
@@ -33,7 +34,7 @@ export interface SettingsData {
   looping: LoopingStream[]
 }
 
-export const handler: Handler<SettingsData> = async ({ url, data, options }) => {
+export const handler: Handler<SettingsData, PanelContext> = async ({ url, data, options }) => {
   const asked = url.searchParams.get('tab') ?? ''
   return {
     tab: TABS.some((t) => t.id === asked) ? asked : 'general',

@@ -6,33 +6,33 @@
  */
 import AlertsBanner from '../islands/AlertsBanner.tsx'
 import StreamsTable, { type StreamsTableProps } from '../islands/StreamsTable.tsx'
+import { toStreamRow, type PanelContext } from '../lib/contract/panel.ts'
+import { withDeadline } from '../lib/deadline.ts'
+import { Island } from '../lib/islands/island.tsx'
+import type { Handler, PageProps } from '../lib/islands/route.ts'
 import { parseListView } from '../utils/list-view.ts'
 import { parseOpenRows } from '../utils/open-rows.ts'
-import {
-  toStreamRow,
-  type ActiveAlert,
-  type PeersResult,
-  type StatSnapshot,
-} from '../utils/types.ts'
-import { Island } from '../orchestrator/panel/island.tsx'
-import type { Handler, PageProps } from '../orchestrator/panel/route.ts'
-import { pageStreams, STREAM_PAGE_SIZE } from '../orchestrator/streams/stream-page.ts'
+import type { ActiveAlert, PeersResult, StatSnapshot } from '../utils/types.ts'
 
 export const title = 'Streams'
 
 /** `alerts` is null where the app has no alerting (then no banner island is shipped). */
 export type StreamsPageData = StreamsTableProps & { alerts: ActiveAlert[] | null }
 
-export const handler: Handler<StreamsPageData> = async ({ url, data, options, now }) => {
-  const [streams, settings, alerts, flagged] = await Promise.all([
-    data.listStreams(),
+export const handler: Handler<StreamsPageData, PanelContext> = async ({
+  url,
+  data,
+  options,
+  now,
+}) => {
+  // One bounded page, whatever the stream count: the island fetches more rows on demand.
+  const view = parseListView(url.searchParams)
+  const [page, settings, alerts, flagged] = await Promise.all([
+    data.streams({ offset: view.offset, q: view.q }),
     data.runtimeSettings(),
     data.alerts?.() ?? null,
     data.looping?.() ?? [],
   ])
-  // One bounded page, whatever the stream count: the island fetches more rows on demand.
-  const view = parseListView(url.searchParams)
-  const page = pageStreams(streams, { offset: view.offset, limit: STREAM_PAGE_SIZE, q: view.q })
   const known = new Set(page.streams.map((s) => s.id))
   const open = [...parseOpenRows(url.searchParams)].filter(([id]) => known.has(id))
   // Maps, not objects: ids are whatever the proxy posted, `__proto__` included.
@@ -43,7 +43,9 @@ export const handler: Handler<StreamsPageData> = async ({ url, data, options, no
       if (tab === 'stats') history.set(id, await data.history(id))
       else if (settings.PEER_COLLECTOR_ENABLED) {
         // A cold swarm can take a while: past the wait the island shows "loading" and asks itself.
-        const p = await withDeadline(data.peers(id), options.pagePeersWaitMs)
+        const p = await withDeadline(data.peers(id), options.pagePeersWaitMs, {
+          onTimeout: () => undefined,
+        })
         if (p) peers.set(id, p)
       }
     }),
@@ -92,16 +94,4 @@ export default function StreamsPage({ data }: PageProps<StreamsPageData>) {
       <Island component={StreamsTable} props={table} />
     </>
   )
-}
-
-async function withDeadline<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined
-  const late = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), ms).unref()
-  })
-  try {
-    return await Promise.race([p, late])
-  } finally {
-    clearTimeout(timer)
-  }
 }

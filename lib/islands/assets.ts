@@ -1,27 +1,32 @@
 /**
- * Builds and serves the panel's browser assets. On first use esbuild bundles the hydration
+ * Builds and serves an islands app's browser assets. On first use esbuild bundles the hydration
  * runtime and every `islands/*.tsx` as separate entries with code splitting, so Preact and the
  * shared helpers land in one chunk the browser caches once. Every file name carries a content
  * hash and is served as immutable. A page's boot module (also content-hashed) imports only the
  * islands that page rendered.
  *
  * @example
- * const assets = createAssets({ islandsDir, stylesPath })
+ * const assets = createAssets({ islandsDir, stylesPath, prefix: '/panel/assets/' })
  * const page = await assets.forPage(['StreamsTable']) // { boot, preload, css }
+ * app.get('/panel/assets/:file', async (c) => serve(await assets.get(c.req.param('file'))))
  */
 import { createHash } from 'node:crypto'
 import { readdirSync, readFileSync } from 'node:fs'
 import { basename, dirname, join, relative, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { build, type Metafile } from 'esbuild'
 
-export const ASSET_PREFIX = '/panel/assets/'
+/** The browser half of the islands mechanism, the entry every boot module imports. */
+const HYDRATE_RUNTIME = fileURLToPath(new URL('./hydrate.ts', import.meta.url))
 const IMMUTABLE = 'public, max-age=31536000, immutable'
 
 export interface AssetsOptions {
   /** Folder whose top-level PascalCase `.tsx` files are the islands. */
   islandsDir: string
-  /** Browser runtime entry (`client/hydrate.ts`). */
-  runtimePath: string
+  /** URL path the files are served under, ending in `/` (e.g. `/panel/assets/`). */
+  prefix: string
+  /** Browser runtime entry; default this folder's `hydrate.ts`. */
+  runtimePath?: string
   stylesPath: string
   /** Minify and drop debug helpers; off only to read the bundle while debugging. */
   minify?: boolean
@@ -69,13 +74,16 @@ export function listIslands(islandsDir: string): string[] {
 // One build per distinct options per process: every app a test suite creates shares it.
 const sharedBuilds = new Map<string, Promise<Built>>()
 
+type ResolvedAssetsOptions = AssetsOptions & { runtimePath: string }
+
 export function createAssets(given: AssetsOptions): Assets {
-  const opts: AssetsOptions = {
+  const opts: ResolvedAssetsOptions = {
     ...given,
     islandsDir: resolve(given.islandsDir),
-    runtimePath: resolve(given.runtimePath),
+    runtimePath: resolve(given.runtimePath ?? HYDRATE_RUNTIME),
     stylesPath: resolve(given.stylesPath),
   }
+  const prefix = opts.prefix
   const names = listIslands(opts.islandsDir)
   // The stylesheet does not depend on esbuild: pages keep their looks even if a build fails.
   const cssText = readFileSync(opts.stylesPath)
@@ -102,7 +110,7 @@ export function createAssets(given: AssetsOptions): Assets {
 
   return {
     islandNames: () => names,
-    cssUrl: () => ASSET_PREFIX + cssName,
+    cssUrl: () => prefix + cssName,
     async warm() {
       await built()
     },
@@ -116,7 +124,7 @@ export function createAssets(given: AssetsOptions): Assets {
       const key = wanted.join(',')
       const cached = boots.get(key)
       if (cached) return cached
-      const css = ASSET_PREFIX + cssName
+      const css = prefix + cssName
       if (wanted.length === 0) return { boot: null, preload: [], css }
       const runtime = b.entries.get('hydrate')!
       const lines = [`import{revive}from"./${runtime}";`]
@@ -130,16 +138,16 @@ export function createAssets(given: AssetsOptions): Assets {
       const bootName = `boot-${hash(text)}.js`
       b.files.set(bootName, jsAsset(text))
       const preload = closure([runtime, ...wanted.map((n) => b.entries.get(n)!)], b.imports).map(
-        (f) => ASSET_PREFIX + f,
+        (f) => prefix + f,
       )
-      const page = { boot: ASSET_PREFIX + bootName, preload, css }
+      const page = { boot: prefix + bootName, preload, css }
       boots.set(key, page)
       return page
     },
   }
 }
 
-async function buildAll(opts: AssetsOptions, names: string[]): Promise<Built> {
+async function buildAll(opts: ResolvedAssetsOptions, names: string[]): Promise<Built> {
   const workDir = dirname(opts.islandsDir)
   const outdir = join(workDir, '.panel-assets') // virtual: write is off, only names matter
   const entryPoints: Record<string, string> = { hydrate: opts.runtimePath }
@@ -171,7 +179,12 @@ async function buildAll(opts: AssetsOptions, names: string[]): Promise<Built> {
 }
 
 // Metafile paths are relative to the working directory; outputs are named relative to outdir.
-function readMetafile(meta: Metafile, workDir: string, outdir: string, opts: AssetsOptions) {
+function readMetafile(
+  meta: Metafile,
+  workDir: string,
+  outdir: string,
+  opts: ResolvedAssetsOptions,
+) {
   const entries = new Map<string, string>()
   const imports = new Map<string, string[]>()
   const name = (p: string) => relative(outdir, resolve(workDir, p))

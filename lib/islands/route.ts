@@ -1,42 +1,22 @@
 /**
- * The shape of a page module in `routes/`, after Fresh: a `handler` that loads data (or throws
- * an HttpError) and a default component that only renders it.
+ * The shape of a page module, after Fresh: a `handler` that loads data (or throws an HttpError)
+ * and a default component that only renders it. `C` is what the app hands every handler.
  *
  * @example
- * export const handler: Handler<StreamsData> = async (ctx) => ({ streams: await ctx.data.listStreams() })
+ * export const handler: Handler<StreamsData, PanelContext> = async ({ data }) => ({ ... })
  * export default function StreamsPage({ data }: PageProps<StreamsData>) { ... }
  */
 import type { ComponentType } from 'preact'
-import type { PanelData } from './data.ts'
 
-export interface PanelOptions {
-  /** How often the streams table refreshes itself (ms); the engine poll interval fits well. */
-  refreshMs: number
-  /** How often an open Peers tab asks again (ms); the original used 10 s. */
-  peersRefreshMs: number
-  /** Longest a page waits for a peer list it renders on the server (`?peers=<id>`). */
-  pagePeersWaitMs: number
-  /** Whether the orchestrator requires an API key for changes. */
-  apiKeyRequired: boolean
-}
-
-export interface RouteContext {
-  url: URL
-  data: PanelData
-  options: PanelOptions
-  /** Render time (epoch ms), handed to islands so relative times agree after hydration. */
-  now: number
-}
-
-export type Handler<T> = (ctx: RouteContext) => Promise<T>
+export type Handler<T, C> = (ctx: C) => Promise<T>
 
 export interface PageProps<T> {
   data: T
   url: URL
 }
 
-export interface RouteModule<T> {
+export interface RouteModule<T, C> {
   title: string
-  handler: Handler<T>
+  handler: Handler<T, C>
   default: ComponentType<PageProps<T>>
 }

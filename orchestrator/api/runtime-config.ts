@@ -9,7 +9,7 @@ import type { CollectorClient } from '../collector-client.ts'
 import { redactCollectorUrls } from '../collector-url.ts'
 import { readJsonBody } from '../json-body.ts'
 import type { RuntimeSettingsStore } from '../runtime-settings.ts'
-import { collectorHttpError } from './streams.ts'
+import { collectorHttpError } from '../streams/stream-peers.ts'
 
 export interface RuntimeConfigRoutesDeps {
   runtime: RuntimeSettingsStore

@@ -2,15 +2,13 @@ import { Hono, type Context } from 'hono'
 import { StreamListQuerySchema, StreamStatsQuerySchema } from '../../lib/contract/streams.ts'
 import { HttpError } from '../../lib/http-error.ts'
 import type { Logger } from '../../lib/log.ts'
-import { UpstreamError, type CollectorClient } from '../collector-client.ts'
-import { askCollectors } from '../collector-fanout.ts'
-import { splitCollectorUrls } from '../collector-url.ts'
+import type { CollectorClient } from '../collector-client.ts'
 import type { EngineClient } from '../engine/engine-client.ts'
 import { validate } from '../json-body.ts'
 import type { RuntimeSettingsStore } from '../runtime-settings.ts'
 import type { StreamStore } from '../streams/store.ts'
 import { pageStreams, STREAM_PAGE_SIZE } from '../streams/stream-page.ts'
-import { streamSwarmIdentifier } from '../streams/stream-trackers.ts'
+import { createStreamPeers, type StreamPeers } from '../streams/stream-peers.ts'
 import type { StreamState } from '../streams/types.ts'
 import { hasApiKey } from '../auth.ts'
 
@@ -22,6 +20,8 @@ export interface StreamRoutesDeps {
   log: Logger
   /** When set, engine URLs are shown only to callers presenting it. */
   apiKey?: string
+  /** The peer list function, when the app shares it with its pages; else one is made. */
+  streamPeers?: StreamPeers
 }
 
 const RANGE_MS = { hour: 3_600_000, day: 86_400_000, week: 7 * 86_400_000 }
@@ -34,6 +34,7 @@ export const CHART_POINTS = 720
  */
 export function createStreamRoutes(deps: StreamRoutesDeps): Hono {
   const app = new Hono()
+  const streamPeers = deps.streamPeers ?? createStreamPeers(deps)
 
   const mustGet = (id: string) => {
     const s = deps.store.get(id)
@@ -95,49 +96,8 @@ export function createStreamRoutes(deps: StreamRoutesDeps): Hono {
   })
 
   app.get('/streams/:id/peers', async (c) => {
-    const stream = mustGet(c.req.param('id'))
-    const settings = deps.runtime.get()
-    if (!settings.PEER_COLLECTOR_ENABLED) {
-      throw new HttpError(
-        409,
-        'peer collection disabled',
-        'enable it under Settings > Peer Collector (PATCH /config/runtime PEER_COLLECTOR_ENABLED)',
-      )
-    }
-    const urls = splitCollectorUrls(settings.PEER_COLLECTOR_URL)
-    if (urls.length === 0) {
-      throw new HttpError(
-        409,
-        'peer collector URL not set',
-        'set PEER_COLLECTOR_URL under Settings > Peer Collector',
-      )
-    }
-    if (!stream.infohash) {
-      throw new HttpError(
-        409,
-        'infohash unknown',
-        stream.last_error
-          ? `the engine has not reported this stream's infohash yet (last poll: ${stream.last_error.message})`
-          : "the engine has not reported this stream's infohash yet; retry after the next poll",
-      )
-    }
-    // A magnet with the stream's own trackers when any are known, else the bare infohash.
-    const swarm = await streamSwarmIdentifier({ ...stream, infohash: stream.infohash })
-    if (urls.length === 1) {
-      try {
-        const answer = await deps.collector.getPeers(urls[0]!, swarm, settings.CACHE_TTL_SECONDS)
-        return c.json({ ...answer, stream_id: stream.id })
-      } catch (err) {
-        throw collectorHttpError(err)
-      }
-    }
-    // Several collectors (one per VPN): merged, from whichever answered.
-    const r = await askCollectors(deps.collector, urls, swarm, {
-      maxAgeSeconds: settings.CACHE_TTL_SECONDS,
-      infohash: stream.infohash,
-    })
-    if (!r.ok) return c.json(r.body, r.status, r.headers)
-    return c.json({ ...r.answer, stream_id: stream.id })
+    const r = await streamPeers(c.req.param('id'))
+    return r.ok ? c.json(r.answer) : c.json(r.body, r.status, r.headers)
   })
 
   return app
@@ -147,17 +107,4 @@ export function createStreamRoutes(deps: StreamRoutesDeps): Hono {
 export function withoutEngineUrls(s: StreamState): Omit<StreamState, 'stat_url' | 'command_url'> {
   const { stat_url: _stat, command_url: _command, ...rest } = s
   return rest
-}
-
-/** Maps a collector failure to the answer a client can act on: 503, 504 or 502. */
-export function collectorHttpError(err: unknown): Error {
-  if (!(err instanceof UpstreamError)) return err instanceof Error ? err : new Error(String(err))
-  switch (err.kind) {
-    case 'unreachable':
-      return new HttpError(503, 'peer collector unavailable', err.message, { 'Retry-After': '10' })
-    case 'timeout':
-      return new HttpError(504, 'peer collector timed out', err.message)
-    case 'bad_answer':
-      return new HttpError(502, 'peer collector answered badly', err.message)
-  }
 }

@@ -1,34 +1,21 @@
 /**
- * What the panel's page handlers read. Streams, history and settings come straight from the
- * orchestrator's in-process stores; the peer list goes through the API app in-process, so the
- * page shows exactly what `GET /streams/{id}/peers` would (same errors, same collector client).
+ * What the panel's page handlers read, built from the same stores and functions the JSON API
+ * answers from: the stream page is `pageStreams` over the store as in `GET /streams`, the peer
+ * list is the `streamPeers` function behind `GET /streams/{id}/peers` (same errors, same
+ * collector client), so a page shows what the API would answer.
  *
  * @example
- * const data = createPanelData({ store, runtime, api: app })
+ * const data = createPanelData({ store, runtime, streamPeers, api: app })
  */
+import type { PanelData, PeersResult, StreamPeers } from '../../lib/contract/panel.ts'
+import type { ActiveAlert, LoopingStream } from '../../lib/contract/operations.ts'
+import { HttpError } from '../../lib/http-error.ts'
+import type { Logger } from '../../lib/log.ts'
 import { redactSettings } from '../api/runtime-config.ts'
 import type { RuntimeSettingsStore } from '../runtime-settings.ts'
 import type { StreamStore } from '../streams/store.ts'
-import type {
-  ActiveAlert,
-  LoopingStream,
-  PeersResult,
-  RuntimeSettings,
-  StatSnapshot,
-  StreamPeers,
-  StreamView,
-} from '../../utils/types.ts'
-
-export interface PanelData {
-  listStreams(): Promise<StreamView[]>
-  history(id: string): Promise<StatSnapshot[]>
-  runtimeSettings(): Promise<RuntimeSettings>
-  peers(id: string, signal?: AbortSignal): Promise<PeersResult>
-  /** `GET /looping-streams`, in-process; absent where the app has no Loop Detection. */
-  looping?(): Promise<LoopingStream[]>
-  /** `GET /alerts`, in-process; absent where the app has no alerts. */
-  alerts?(): Promise<ActiveAlert[]>
-}
+import { pageStreams, STREAM_PAGE_SIZE } from '../streams/stream-page.ts'
+import type { StreamPeers as StreamPeersFn } from '../streams/stream-peers.ts'
 
 /** Anything that answers a Request in-process, such as a Hono app (`app.request`). */
 export interface InProcessApi {
@@ -38,16 +25,21 @@ export interface InProcessApi {
 export interface PanelDataOptions {
   store: Pick<StreamStore, 'list' | 'history'>
   runtime: Pick<RuntimeSettingsStore, 'get'>
+  /** The function `GET /streams/{id}/peers` answers with. */
+  streamPeers: StreamPeersFn
+  /** Loop Detection and alerts are mounted on the app later, and not in every setup. */
   api: InProcessApi
+  log?: Logger
 }
 
 export function createPanelData(opts: PanelDataOptions): PanelData {
   return {
-    listStreams: async () => opts.store.list(),
+    streams: async ({ offset, q }) =>
+      pageStreams(opts.store.list(), { offset, limit: STREAM_PAGE_SIZE, q }),
     history: async (id) => opts.store.history(id) ?? [],
     // The settings page is readable without a key: it shows what GET /config/runtime shows.
     runtimeSettings: async () => redactSettings(opts.runtime.get()),
-    peers: (id, signal) => readPeers(opts.api, id, signal),
+    peers: (id) => readPeers(opts, id),
     alerts: async () => {
       const res = await opts.api.request('/alerts', { headers: { accept: 'application/json' } })
       return res.ok ? ((await res.json()) as ActiveAlert[]) : []
@@ -62,30 +54,24 @@ export function createPanelData(opts: PanelDataOptions): PanelData {
   }
 }
 
-async function readPeers(
-  api: InProcessApi,
-  id: string,
-  signal?: AbortSignal,
-): Promise<PeersResult> {
-  const init: RequestInit = { headers: { accept: 'application/json' } }
-  if (signal) init.signal = signal
+/** The API's answer as a Peers tab's content: the peers, or the error the API would send. */
+async function readPeers(opts: PanelDataOptions, id: string): Promise<PeersResult> {
   try {
-    const res = await api.request(`/streams/${encodeURIComponent(id)}/peers`, init)
-    const body = (await res.json().catch(() => ({}))) as Record<string, unknown>
-    if (res.ok) return { ok: true, value: body as unknown as StreamPeers }
-    const problem: PeersResult & { ok: false } = {
-      ok: false,
-      problem: {
-        status: res.status,
-        error: typeof body.error === 'string' ? body.error : `HTTP ${res.status}`,
-      },
-    }
-    if (typeof body.detail === 'string') problem.problem.detail = body.detail
-    return problem
+    const r = await opts.streamPeers(id)
+    if (r.ok) return { ok: true, value: r.answer as StreamPeers }
+    const { error, detail } = r.body
+    return { ok: false, problem: { status: r.status, error, detail } }
   } catch (err) {
-    return {
-      ok: false,
-      problem: { status: 0, error: 'peer list unavailable', detail: String(err) },
+    if (err instanceof HttpError) {
+      const problem: PeersResult & { ok: false } = {
+        ok: false,
+        problem: { status: err.status, error: err.message },
+      }
+      if (err.detail !== undefined) problem.problem.detail = err.detail
+      return problem
     }
+    // What the API's error handler answers for anything unexpected, logged once as it would be.
+    opts.log?.error('unhandled error', { err })
+    return { ok: false, problem: { status: 500, error: 'internal error' } }
   }
 }

@@ -11,18 +11,19 @@ import { Hono, type Context } from 'hono'
 import { compress } from 'hono/compress'
 import { h } from 'preact'
 import { renderToString } from 'preact-render-to-string'
+import type { PanelContext, PanelData, PanelOptions } from '../../lib/contract/panel.ts'
 import { HttpError } from '../../lib/http-error.ts'
+import { createAssets } from '../../lib/islands/assets.ts'
+import { renderIslandsPage } from '../../lib/islands/render.ts'
+import type { RouteModule } from '../../lib/islands/route.ts'
 import { createLogger, type Logger } from '../../lib/log.ts'
 import App from '../../routes/_app.tsx'
 import ErrorPage, { type ErrorData } from '../../routes/_error.tsx'
 import * as settingsRoute from '../../routes/settings.tsx'
 import * as streamsRoute from '../../routes/streams.tsx'
-import { ASSET_PREFIX, createAssets, type Assets, type PageAssets } from './assets.ts'
-import type { PanelData } from './data.ts'
-import { createIslandScope, renderWithIslands, serializeIslandProps } from './island.tsx'
-import type { PanelOptions, RouteModule } from './route.ts'
 
-export { createPanelData, type PanelData } from './data.ts'
+export { createPanelData } from './data.ts'
+export type { PanelData }
 
 const HERE = dirname(fileURLToPath(import.meta.url))
 const ROOT = join(HERE, '..', '..')
@@ -34,6 +35,8 @@ export interface PanelDeps extends Partial<PanelOptions> {
   minify?: boolean
 }
 
+/** Where the browser bundles and the stylesheet are served. */
+const ASSET_PREFIX = '/panel/assets/'
 const MIN_REFRESH_MS = 1000
 const MAX_REFRESH_MS = 15_000
 
@@ -59,7 +62,7 @@ export function createPanel(deps: PanelDeps): Hono {
   }
   const assets = createAssets({
     islandsDir: join(ROOT, 'islands'),
-    runtimePath: join(ROOT, 'lib', 'islands', 'hydrate.ts'),
+    prefix: ASSET_PREFIX,
     stylesPath: join(HERE, 'styles.css'),
     minify: deps.minify ?? true,
   })
@@ -99,7 +102,10 @@ export function createPanel(deps: PanelDeps): Hono {
     renderError(c, { status: 404, message: `There is no page at ${new URL(c.req.url).pathname}.` }),
   )
 
-  async function renderRoute<T>(c: Context, route: RouteModule<T>): Promise<Response> {
+  async function renderRoute<T>(
+    c: Context,
+    route: RouteModule<T, PanelContext>,
+  ): Promise<Response> {
     const url = new URL(c.req.url)
     let data: T
     try {
@@ -142,39 +148,17 @@ export function createPanel(deps: PanelDeps): Hono {
   async function renderPage<T>(
     c: Context,
     title: string,
-    Page: RouteModule<T>['default'],
+    Page: RouteModule<T, PanelContext>['default'],
     data: T,
     status: number,
   ): Promise<Response> {
     const url = new URL(c.req.url)
-    const scope = createIslandScope()
-    const body = renderWithIslands(scope, h(Page, { data, url }))
-    const page = await pageAssets(
-      assets,
-      scope.used.map((u) => u.name),
-      log,
+    const page = await renderIslandsPage(assets, h(Page, { data, url }), (err) =>
+      log.error('panel scripts unavailable; serving pages without them', { err }),
     )
-    const html = renderToString(
-      h(App, {
-        title,
-        path: url.pathname,
-        body,
-        assets: page,
-        islandProps: page.boot ? serializeIslandProps(scope.used) : null,
-      }),
-    )
+    const html = renderToString(h(App, { title, path: url.pathname, ...page }))
     return c.html(`<!DOCTYPE html>${html}`, status as 200, PAGE_HEADERS)
   }
 
   return app
-}
-
-/** A page's scripts; when the bundle cannot be built the page still ships, just without them. */
-async function pageAssets(assets: Assets, islands: string[], log: Logger): Promise<PageAssets> {
-  try {
-    return await assets.forPage(islands)
-  } catch (err) {
-    log.error('panel scripts unavailable; serving pages without them', { err })
-    return { boot: null, preload: [], css: assets.cssUrl() }
-  }
 }

@@ -6,7 +6,8 @@ import {
   LOOP_DETECTION_DEFAULTS,
   type LoopDetectionSettings,
 } from '../../orchestrator/loop-detection/settings.ts'
-import type { PanelData } from '../../orchestrator/panel/data.ts'
+import type { PanelData } from '../../lib/contract/panel.ts'
+import { pageStreams, STREAM_PAGE_SIZE } from '../../orchestrator/streams/stream-page.ts'
 import type { PeersResult, RuntimeSettings, StatSnapshot, StreamView } from '../../utils/types.ts'
 
 export function sampleStream(i: number, over: Partial<StreamView> = {}): StreamView {
@@ -102,7 +103,7 @@ export function createFixtureData(
   const settings: RuntimeSettings = { ...LOOP_DETECTION_DEFAULTS, ...given }
   return {
     settings,
-    listStreams: async () => streams,
+    streams: async (q) => pageStreams(streams, { ...q, limit: STREAM_PAGE_SIZE }),
     history: async () => sampleHistory(),
     runtimeSettings: async () => settings,
     peers: async (id) => samplePeers(id),

@@ -181,7 +181,7 @@ test('unknown panel pages answer 404 with a page, not JSON', async () => {
 
 test('island props must be data: a function prop is refused at render time', async () => {
   const { createIslandScope, renderWithIslands, Island } =
-    await import('../../orchestrator/panel/island.tsx')
+    await import('../../lib/islands/island.tsx')
   const { h } = await import('preact')
   type WidgetProps = { onPick?: () => void }
   const Widget = (p: WidgetProps) => h('button', { onClick: p.onPick }, 'x')
