@@ -117,7 +117,12 @@ test('a page on another origin cannot start, end or probe anything, nor change s
   assert.equal(cfg.PEER_COLLECTOR_ENABLED, false)
 })
 
-test('streams whose ids are object keys hydrate closed, and only the clicked one opens', async () => {
+test('streams whose ids are object keys hydrate closed, and only the clicked one opens', async (t) => {
+  // Its own orchestrator and browser: the streams it adds must not show up in the other test.
+  const orch = await startTestOrchestrator()
+  t.after(() => orch.close())
+  const browser = await launchBrowser()
+  t.after(() => browser.close())
   for (const id of OBJECT_KEYS) {
     const res = await fetch(`${orch.url}/events/stream_started`, {
       method: 'POST',

@@ -4,7 +4,7 @@
 // page's tables (both follow their event streams); when the collector goes away, the tab says
 // since when its list is stale and keeps the last peers.
 import assert from 'node:assert/strict'
-import { after, before, test } from 'node:test'
+import { test, type TestContext } from 'node:test'
 import { launchBrowser, openHydrated, type TestBrowser } from '../helpers/browser.ts'
 import { startCollector, type InProcessCollector } from '../helpers/collector-process.ts'
 import {
@@ -16,44 +16,54 @@ import { createLocalSwarm, type LocalSwarm } from '../helpers/local-swarm.ts'
 import { startTestOrchestrator } from '../helpers/orchestrator-process.ts'
 
 const STREAM_ID = 'live-ch'
-let swarm: LocalSwarm
-let collector: InProcessCollector
-let engine: EngineSimulator
-let orch: Awaited<ReturnType<typeof startTestOrchestrator>>
-let browser: TestBrowser
 
-before(async () => {
-  swarm = await createLocalSwarm({ peers: 3, mode: 'tracker', dhtNodes: 1 })
-  collector = await startCollector({
+interface Stack {
+  swarm: LocalSwarm
+  collector: InProcessCollector
+  orch: Awaited<ReturnType<typeof startTestOrchestrator>>
+  browser: TestBrowser
+}
+
+/**
+ * Each test gets its own swarm, collector, engine, orchestrator and browser (one test stops its
+ * collector), so the tests pass alone and in any order.
+ */
+async function startStack(t: TestContext): Promise<Stack> {
+  // Stopped newest first, as they depend on each other.
+  const stops: Array<() => Promise<unknown>> = []
+  t.after(async () => {
+    for (const stop of stops.reverse()) await stop()
+  })
+  const swarm = await createLocalSwarm({ peers: 3, mode: 'tracker', dhtNodes: 1 })
+  stops.push(() => swarm.close())
+  const collector = await startCollector({
     swarm,
     trackers: 'udp',
     dht: false,
     env: { SWARM_REFRESH_SECONDS: '3', TRACKER_MIN_INTERVAL_SECONDS: '1' },
   })
-  engine = await createEngineSimulator({ infohash: swarm.infohash })
-  orch = await startTestOrchestrator({
+  stops.push(() => collector.close())
+  const engine = await createEngineSimulator({ infohash: swarm.infohash })
+  stops.push(() => engine.close())
+  const orch = await startTestOrchestrator({
     COLLECT_INTERVAL_S: '2',
     PEER_COLLECTOR_ENABLED: 'true',
     PEER_COLLECTOR_URL: collector.url,
   })
+  stops.push(() => orch.close())
   await registerSimulatedStream({ orchestratorUrl: orch.url, engine, streamId: STREAM_ID })
   const deadline = Date.now() + 10_000
   while (!orch.store.get(STREAM_ID)?.infohash) {
     if (Date.now() > deadline) throw new Error('infohash never reported')
     await orch.poller.pollOnce()
   }
-  browser = await launchBrowser()
-})
+  const browser = await launchBrowser()
+  stops.push(() => browser.close())
+  return { swarm, collector, orch, browser }
+}
 
-after(async () => {
-  await browser?.close()
-  await orch?.close()
-  await engine?.close()
-  await collector?.close()
-  await swarm?.close()
-})
-
-test('a joining peer appears in the open Peers tab within 7 s, with no request from the page', async () => {
+test('a joining peer appears in the open Peers tab within 7 s, with no request from the page', async (t) => {
+  const { swarm, orch, browser } = await startStack(t)
   const page = await browser.newPage()
   await openHydrated(page, `${orch.url}/panel/streams?peers=${STREAM_ID}`)
   await page.locator('[data-live="live"]').waitFor({ timeout: 20_000 })
@@ -85,7 +95,8 @@ test('a joining peer appears in the open Peers tab within 7 s, with no request f
   await page.close()
 })
 
-test('when the collector goes away the open Peers tab says since when its list is stale', async () => {
+test('when the collector goes away the open Peers tab says since when its list is stale', async (t) => {
+  const { collector, orch, browser } = await startStack(t)
   const page = await browser.newPage()
   await openHydrated(page, `${orch.url}/panel/streams?peers=${STREAM_ID}`)
   await page.locator('[data-live="live"]').waitFor({ timeout: 20_000 })

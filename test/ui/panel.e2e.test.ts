@@ -8,7 +8,7 @@ import assert from 'node:assert/strict'
 import { mkdir } from 'node:fs/promises'
 import { createServer, type AddressInfo } from 'node:net'
 import { join, resolve } from 'node:path'
-import { after, before, test } from 'node:test'
+import { after, before, test, type TestContext } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import type { Page } from 'playwright-core'
 import {
@@ -36,9 +36,7 @@ let swarm: LocalSwarm
 let collector: ChildCollector
 let engine: EngineSimulator
 let orch: Awaited<ReturnType<typeof startTestOrchestrator>>
-let browser: TestBrowser
 let deadUrl: string
-let session: { playback_session_id: string }
 
 before(async () => {
   swarm = await createLocalSwarm({ peers: 4, mode: 'tracker' })
@@ -57,19 +55,11 @@ before(async () => {
     CACHE_TTL_SECONDS: '1',
     COLLECTOR_TIMEOUT_S: '20',
   })
-  ;({ start: session } = await registerSimulatedStream({
-    orchestratorUrl: orch.url,
-    engine,
-    apiKey: API_KEY,
-    streamId: STREAM_ID,
-  }))
   deadUrl = `http://127.0.0.1:${await freePort()}`
-  browser = await launchBrowser()
   await mkdir(SHOTS, { recursive: true })
 })
 
 after(async () => {
-  await browser?.close()
   await orch?.close()
   await engine?.close()
   await collector?.close()
@@ -77,24 +67,84 @@ after(async () => {
   console.log(`screenshots: ${SHOTS}`)
 })
 
-test('with peer collection off, an open stream shows Stats and no Peers tab', async () => {
+// Each test starts from its own state: the runtime settings it needs, a stream of its own and a
+// fresh browser (no API key kept from another test), so the tests pass alone and in any order.
+
+/** Sets runtime settings as an operator would, with the key. */
+async function setSettings(patch: Record<string, unknown>): Promise<void> {
+  const res = await fetch(`${orch.url}/config/runtime`, {
+    method: 'PATCH',
+    headers: { 'content-type': 'application/json', 'x-api-key': API_KEY },
+    body: JSON.stringify(patch),
+  })
+  assert.equal(res.status, 200, await res.text())
+}
+
+const collectionOn = () => ({
+  PEER_COLLECTOR_ENABLED: true,
+  PEER_COLLECTOR_URL: collector.url,
+  CACHE_TTL_SECONDS: 1,
+})
+
+/** A stream of the test's own, polled until the engine has reported its infohash. */
+async function startStream(id: string): Promise<{ playback_session_id: string }> {
+  const { start } = await registerSimulatedStream({
+    orchestratorUrl: orch.url,
+    engine,
+    apiKey: API_KEY,
+    streamId: id,
+  })
+  const deadline = Date.now() + WAIT_MS
+  while (!orch.store.get(id)?.infohash) {
+    if (Date.now() > deadline) throw new Error(`infohash of ${id} never reported`)
+    await orch.poller.pollOnce()
+  }
+  return start
+}
+
+async function openBrowser(t: TestContext): Promise<TestBrowser> {
+  const browser = await launchBrowser()
+  t.after(() => browser.close())
+  return browser
+}
+
+/** Keeps the API key in this browser the way a person does: Settings → General → Save key. */
+async function saveKey(browser: TestBrowser): Promise<void> {
   const page = await browser.newPage()
-  await openHydrated(page, `${orch.url}/panel/streams?open=${STREAM_ID}`)
-  await page.locator(`tr.stream-row[data-stream="${STREAM_ID}"][data-open="true"]`).waitFor()
+  await openHydrated(page, `${orch.url}/panel/settings`)
+  await page.getByLabel('API key').fill(API_KEY)
+  await page.getByRole('button', { name: 'Save key' }).click()
+  await page.getByText('Key saved in this browser.').waitFor()
+  await page.close()
+}
+
+test('with peer collection off, an open stream shows Stats and no Peers tab', async (t) => {
+  await setSettings({ PEER_COLLECTOR_ENABLED: false })
+  const id = 'ch-stats'
+  await startStream(id)
+  const browser = await openBrowser(t)
+  const page = await browser.newPage()
+  await openHydrated(page, `${orch.url}/panel/streams?open=${id}`)
+  await page.locator(`tr.stream-row[data-stream="${id}"][data-open="true"]`).waitFor()
   const tabs = page.getByRole('tab')
   await tabs.first().waitFor()
   assert.deepEqual(await tabs.allInnerTexts(), ['Stats'])
   // The engine's peer count is in the collapsed row once the poller has seen the simulator.
   await page.waitForFunction(
-    () => /^\d+$/.test(document.querySelector('[data-peer-count]')?.textContent ?? ''),
-    null,
+    (id) =>
+      /^\d+$/.test(
+        document.querySelector(`tr[data-stream="${id}"] [data-peer-count]`)?.textContent ?? '',
+      ),
+    id,
     { timeout: WAIT_MS },
   )
   await page.close()
   assert.deepEqual(browser.errors, [])
 })
 
-test('Settings: save without a key fails plainly; with the key, Test Connection tells success from failure and Save persists across reload', async () => {
+test('Settings: save without a key fails plainly; with the key, Test Connection tells success from failure and Save persists across reload', async (t) => {
+  await setSettings({ PEER_COLLECTOR_ENABLED: false, CACHE_TTL_SECONDS: 1 })
+  const browser = await openBrowser(t)
   const page = await browser.newPage()
   await openHydrated(page, `${orch.url}/panel/settings`)
 
@@ -182,7 +232,10 @@ test('Settings: save without a key fails plainly; with the key, Test Connection 
   assert.deepEqual(browser.errors, [])
 })
 
-test("once enabled, a stream's Peers tab lists the local swarm's peers, and refreshes keep the row open", async () => {
+test("once enabled, a stream's Peers tab lists the local swarm's peers, and refreshes keep the row open", async (t) => {
+  await setSettings(collectionOn())
+  await startStream(STREAM_ID)
+  const browser = await openBrowser(t)
   const page = await browser.newPage()
   await openHydrated(page, `${orch.url}/panel/streams?open=${STREAM_ID}`)
   await page.getByRole('tab', { name: /Peers/ }).click()
@@ -217,9 +270,14 @@ test("once enabled, a stream's Peers tab lists the local swarm's peers, and refr
   assert.deepEqual(browser.errors, [])
 })
 
-test('turning collection off elsewhere hides the Peers tab of an open page without a reload; Stop ends the stream', async () => {
+test('turning collection off elsewhere hides the Peers tab of an open page without a reload; Stop ends the stream', async (t) => {
+  await setSettings(collectionOn())
+  const id = 'ch-stop'
+  const session = await startStream(id)
+  const browser = await openBrowser(t)
+  await saveKey(browser)
   const page = await browser.newPage(DESKTOP)
-  await openHydrated(page, `${orch.url}/panel/streams?open=${STREAM_ID}`)
+  await openHydrated(page, `${orch.url}/panel/streams?open=${id}`)
   await page.getByRole('tab', { name: /Peers/ }).waitFor()
   const res = await fetch(`${orch.url}/config/runtime`, {
     method: 'PATCH',
@@ -233,7 +291,7 @@ test('turning collection off elsewhere hides the Peers tab of an open page witho
   // Stopping from the panel takes a second click, reaches the engine and ends the row.
   await page.getByRole('button', { name: 'Stop stream' }).click()
   await page.getByRole('button', { name: 'Confirm stop' }).click()
-  await page.locator(`tr[data-stream="${STREAM_ID}"] .pill`, { hasText: 'Ended' }).waitFor()
+  await page.locator(`tr[data-stream="${id}"] .pill`, { hasText: 'Ended' }).waitFor()
   assert.equal(engine.sessions.get(session.playback_session_id)?.stopped, true)
   await page.close()
   assert.deepEqual(browser.errors, [])

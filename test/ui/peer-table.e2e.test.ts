@@ -8,7 +8,7 @@ import assert from 'node:assert/strict'
 import { readFile } from 'node:fs/promises'
 import type { AddressInfo } from 'node:net'
 import { resolve } from 'node:path'
-import { after, before, test } from 'node:test'
+import { after, before, beforeEach, test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { serve, type ServerType } from '@hono/node-server'
 import { Hono } from 'hono'
@@ -84,7 +84,8 @@ let server: ServerType
 let base: string
 let browser: TestBrowser
 let feed: PeerFeed
-let peers = Array.from({ length: 12 }, (_, i) => peer(i))
+const PEERS = Array.from({ length: 12 }, (_, i) => peer(i))
+let peers = PEERS
 const data = createFixtureData(streams)
 
 before(async () => {
@@ -125,6 +126,15 @@ after(async () => {
     server?.close(() => done())
     if (server && 'closeAllConnections' in server) server.closeAllConnections()
   })
+})
+
+// Each test starts from the same twelve peers, addresses unmasked and a clean error list,
+// whatever the tests before it published or changed, so they pass alone and in any order.
+beforeEach(() => {
+  peers = PEERS
+  feed.publish(answerOf(peers))
+  data.settings.MASK_PEER_ADDRESSES = false
+  browser.errors.length = 0
 })
 
 const peersUrl = () => `${base}/panel/streams?peers=${encodeURIComponent(stream.id)}`
