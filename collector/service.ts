@@ -1,7 +1,7 @@
 /**
  * Wires the collector from its resolved config: the DHT node, the swarm registry and the HTTP
- * app, plus the optional answer cache and enricher. `main.ts` and the tests' in-process collector
- * both build it here, so they run the same thing.
+ * app (with /metrics in front), plus the optional answer cache and enricher. server.ts starts it
+ * for main.ts and the tests' in-process collector; handler tests call `app.request()` on it.
  *
  * @example
  * const service = createCollectorService(loadCollectorConfig(process.env), { log })

@@ -12,6 +12,7 @@ import {
   type EngineSimulator,
 } from '../helpers/engine-simulator.ts'
 import { createTempDir, startTestOrchestrator } from '../helpers/orchestrator-process.ts'
+import { eventually } from '../helpers/wait.ts'
 
 type T = { after: (fn: () => Promise<void>) => void }
 type Looping = { enabled: boolean; threshold_s: number; streams: LoopingStream[] }
@@ -52,13 +53,10 @@ async function looping(url: string): Promise<Looping> {
 
 /** Asks every 200 ms until `ok` holds or `ms` passed; returns the last answer. */
 async function waitFor<V>(ask: () => Promise<V>, ok: (v: V) => boolean, ms: number): Promise<V> {
-  const until = Date.now() + ms
-  let v = await ask()
-  while (!ok(v) && Date.now() < until) {
-    await new Promise((r) => setTimeout(r, 200))
-    v = await ask()
-  }
-  return v
+  let v: V | undefined
+  const held = async () => ok((v = await ask()))
+  await eventually(held, { timeoutMs: ms, intervalMs: 200 }).catch(() => {})
+  return v as V
 }
 
 const listed = (l: Looping, id: string) => l.streams.find((s) => s.stream_id === id)

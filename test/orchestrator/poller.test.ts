@@ -10,6 +10,7 @@ import {
   type EngineSimulatorOptions,
 } from '../helpers/engine-simulator.ts'
 import { startTestOrchestrator } from '../helpers/orchestrator-process.ts'
+import { eventually } from '../helpers/wait.ts'
 
 const getJson = async (url: string) => (await (await fetch(url)).json()) as any
 const enc = encodeURIComponent
@@ -205,12 +206,14 @@ test('DELETE /streams/{id} stops the engine session through the command URL, the
 test('the poller runs by itself every COLLECT_INTERVAL_S', async (t) => {
   const { engine, orch } = await startEngineAndOrchestrator(t, { COLLECT_INTERVAL_S: '1' })
   const { streamId } = await registerSimulatedStream({ orchestratorUrl: orch.url, engine })
-  const deadline = Date.now() + 15_000
   let stats: any[] = []
-  while (Date.now() < deadline && stats.length < 2) {
-    await new Promise((r) => setTimeout(r, 250))
-    stats = await getJson(`${orch.url}/streams/${enc(streamId)}/stats`)
-  }
+  await eventually(
+    async () => {
+      stats = await getJson(`${orch.url}/streams/${enc(streamId)}/stats`)
+      return stats.length >= 2
+    },
+    { timeoutMs: 15_000, intervalMs: 250 },
+  ).catch(() => {}) // the assertion below says how many polls there were
   assert.ok(stats.length >= 2, `two scheduled polls happened (got ${stats.length})`)
   const health = await getJson(`${orch.url}/health`)
   assert.equal(health.status, 'ok')

@@ -6,23 +6,14 @@ import assert from 'node:assert/strict'
 import { mkdir } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { createServer, type AddressInfo } from 'node:net'
 import { test } from 'node:test'
 import { launchBrowser, openHydrated } from '../helpers/browser.ts'
 import { startCollector } from '../helpers/collector-process.ts'
 import { startTestOrchestrator } from '../helpers/orchestrator-process.ts'
+import { freePort } from '../helpers/wait.ts'
 
 const WAIT_MS = 20_000
 const SHOTS = resolve(fileURLToPath(import.meta.url), '../../../test-output/screenshots')
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as AddressInfo).port
-      s.close(() => resolve(p))
-    })
-  })
-}
 
 test('Settings → Peer Collector with two URLs: Test Connection shows each result, Save and reload keep the list', async (t) => {
   const a = await startCollector()
