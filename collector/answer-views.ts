@@ -38,7 +38,7 @@ export interface AnswerViews {
 }
 
 /** Default byte budget: a few hundred answers of a few hundred peers each. */
-export const ANSWER_VIEWS_MAX_BYTES = 8 * 2 ** 20
+const ANSWER_VIEWS_MAX_BYTES = 8 * 2 ** 20
 
 export function createAnswerViews(opts: { maxBytes?: number } = {}): AnswerViews {
   const views = new LRUCache<string, AnswerView>({

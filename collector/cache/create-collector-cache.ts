@@ -18,7 +18,7 @@ export type CacheConfig = ResolvedSettings<typeof CACHE_SETTINGS>
 export type RedisMode = 'rest' | 'redis' | 'bundled' | 'none'
 
 /** Geolocation results are kept this long per address: an address rarely moves within an hour. */
-export const GEO_CACHE_TTL_MS = 60 * 60 * 1000
+const GEO_CACHE_TTL_MS = 60 * 60 * 1000
 
 export interface CollectorCacheOptions {
   log: Logger

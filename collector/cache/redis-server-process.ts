@@ -111,7 +111,7 @@ export function pingRedis(port: number, timeoutMs = 500): Promise<boolean> {
 }
 
 /** The `process_id` a Redis server on 127.0.0.1:port reports, or undefined. */
-export function serverPid(port: number, timeoutMs = 500): Promise<number | undefined> {
+function serverPid(port: number, timeoutMs = 500): Promise<number | undefined> {
   return askRedis<number | undefined>(port, 'INFO server', timeoutMs, undefined, (buf, done) => {
     if (buf.startsWith('-')) return done(undefined)
     const m = /process_id:(\d+)/.exec(buf)

@@ -149,7 +149,7 @@ const RETRY_AFTER_SECONDS = 1
 // list in one reply and DHT nodes on the way answer within tens of milliseconds of each other, so
 // 100 ms catches a source's burst; what trickles in later (the walk's slow tail, PEX, handshakes)
 // is on the next answer. Longer would only delay the answer a user waits for.
-export const FIRST_ANSWER_QUIET_MS = 100
+const FIRST_ANSWER_QUIET_MS = 100
 /** Change watchers held at most (live views: one per watched swarm is the norm). */
 const MAX_WATCHERS = 1024
 

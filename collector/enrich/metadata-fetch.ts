@@ -13,7 +13,7 @@ export interface MetadataFetchOptions {
 }
 
 /** Pieces in a v1 info dictionary (`pieces` holds 20 bytes per piece), else undefined. */
-export function pieceCountOf(infoBytes: Uint8Array): number | undefined {
+function pieceCountOf(infoBytes: Uint8Array): number | undefined {
   try {
     const info = bencode.decode(infoBytes) as Record<string, unknown> | null
     const pieces = info?.pieces

@@ -56,7 +56,7 @@ const SETTLE_MS = 400
 const OUR_PEER_ID = Buffer.concat([Buffer.from('-AP0100-'), randomBytes(12)])
 
 /** Human client text from a 20-byte peer id, or undefined if the library does not know it. */
-export function describePeerId(id: Uint8Array): string | undefined {
+function describePeerId(id: Uint8Array): string | undefined {
   try {
     const { client, version } = peerid(Buffer.from(id))
     if (!client || client.toLowerCase() === 'unknown') return undefined
@@ -79,7 +79,7 @@ const text = (v: unknown): string | undefined => {
 }
 
 /** Set bits among the first `count` bits of a BitTorrent bitfield (high bit first). */
-export function countPieces(bits: Uint8Array, count: number): number {
+function countPieces(bits: Uint8Array, count: number): number {
   let n = 0
   for (let i = 0; i < count; i++) {
     const byte = bits[i >> 3]
