@@ -129,3 +129,39 @@ test('a cache plugged in serves settled swarms and its health is merged into /he
   assert.equal(h.redis_available, true)
   assert.equal(h.cache_entries, 1)
 })
+
+test('an answer another collector stored is served at once, and the swarm is tracked here too', async (t) => {
+  const { cache, stored, computed } = createMapCache()
+  const service = await isolatedService(t, { cache })
+  const peer = {
+    ip: '203.0.113.7',
+    port: 6881,
+    sources: ['dht' as const],
+    first_seen: new Date().toISOString(),
+    last_seen: new Date().toISOString(),
+  }
+  stored.set(HEX, {
+    acestream_id: HEX,
+    infohash: HEX,
+    peers: [peer],
+    peer_count: 1,
+    total_peers: 1,
+    cached_at: Math.floor(Date.now() / 1000),
+    error: null,
+    seeders: null,
+    leechers: null,
+    sources: { dht: 1, tracker: 0 },
+    discovering: false,
+  })
+  assert.equal(service.registry.size, 0)
+  const answer = (await (
+    await service.app.request(`/peers/${HEX}?wait=2000`)
+  ).json()) as PeersAnswer
+  assert.equal(computed(), 0, 'nothing computed: the stored answer was served')
+  assert.deepEqual(
+    answer.peers.map((p) => `${p.ip}:${p.port}`),
+    ['203.0.113.7:6881'],
+  )
+  assert.equal(answer.sources.pex, 0, 'counts an older collector left out read as zero')
+  assert.equal(service.registry.size, 1, 'the swarm is tracked here as well')
+})
