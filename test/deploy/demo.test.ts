@@ -5,6 +5,7 @@ import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { ROOT } from '../../scripts/settings-doc.ts'
 import { alive, descendants, survivors } from './processes.ts'
+import { eventually } from '../helpers/wait.ts'
 
 const START_TIMEOUT_MS = 60_000
 const PEERS_TIMEOUT_MS = 30_000
@@ -58,12 +59,13 @@ test('npm run demo shows streams with peers at the printed URL and Ctrl-C stops 
 
   // Peers of the local swarm come back through orchestrator -> collector -> tracker/DHT.
   let peers: Array<{ ip: string; client?: string }> = []
-  const deadline = Date.now() + PEERS_TIMEOUT_MS
-  while (Date.now() < deadline && peers.length === 0) {
+  const listed = async () => {
     const res = await fetch(`${url}/streams/demo-football-hd/peers`)
     if (res.ok) peers = ((await res.json()) as { peers: typeof peers }).peers
-    if (peers.length === 0) await new Promise((r) => setTimeout(r, 500))
+    return peers.length > 0
   }
+  // The assertions below say what is missing when time runs out.
+  await eventually(listed, { timeoutMs: PEERS_TIMEOUT_MS, intervalMs: 500 }).catch(() => {})
   assert.ok(peers.length > 0, `no peers within ${PEERS_TIMEOUT_MS} ms:\n${out}`)
   assert.ok(
     peers.every((p) => p.ip.startsWith('127.')),
@@ -74,12 +76,12 @@ test('npm run demo shows streams with peers at the printed URL and Ctrl-C stops 
   type FieldPeer = { sources: string[]; reachable?: boolean }
   let field: FieldPeer[] = []
   const found = (src: string) => field.some((p) => p.sources.includes(src))
-  const fieldDeadline = Date.now() + PEERS_TIMEOUT_MS
-  while (Date.now() < fieldDeadline && !(found('stream_tracker') && found('pex'))) {
+  const fieldListed = async () => {
     const res = await fetch(`${url}/streams/demo-field-magnet/peers`)
     if (res.ok) field = ((await res.json()) as { peers: FieldPeer[] }).peers
-    if (!(found('stream_tracker') && found('pex'))) await new Promise((r) => setTimeout(r, 500))
+    return found('stream_tracker') && found('pex')
   }
+  await eventually(fieldListed, { timeoutMs: PEERS_TIMEOUT_MS, intervalMs: 500 }).catch(() => {})
   assert.ok(found('stream_tracker'), `no stream-tracker peer:\n${JSON.stringify(field)}`)
   assert.ok(found('pex'), `no PEX peer:\n${JSON.stringify(field)}`)
 

@@ -1,6 +1,7 @@
 // Process-tree helpers for the tests that check nothing outlives a stop. They read /proc (Linux)
 // rather than running `ps`, which slim Debian images do not ship.
 import { readdirSync, readFileSync } from 'node:fs'
+import { eventually } from '../helpers/wait.ts'
 
 function parentOf(pid: number): number | null {
   try {
@@ -43,7 +44,7 @@ export function alive(pid: number): boolean {
 
 /** Waits up to `ms` for all of `pids` to be gone; returns those still alive. */
 export async function survivors(pids: number[], ms = 5000): Promise<number[]> {
-  const deadline = Date.now() + ms
-  while (pids.some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100))
+  const gone = () => !pids.some(alive)
+  await eventually(gone, { timeoutMs: ms, intervalMs: 100 }).catch(() => {})
   return pids.filter(alive)
 }
