@@ -6,6 +6,7 @@ import { test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { localCollectorEnv, startCollectorProcess } from '../helpers/collector-process.ts'
 import { createLocalSwarm } from '../helpers/local-swarm.ts'
+import { assertNodeRejectionsAnswerJson } from '../helpers/raw-http.ts'
 
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   test(`the collector process answers, then exits 0 on ${signal}`, async (t) => {
@@ -58,34 +59,9 @@ test('a bad setting stops the start with a message naming the variable', async (
 })
 
 test('requests Node itself rejects (bad request line, oversized headers) are answered in JSON', async (t) => {
-  const { connect } = await import('node:net')
   const collector = await startCollectorProcess()
   t.after(async () => void (await collector.close()))
-  const { port } = new URL(collector.url)
-  const raw = (text: string) =>
-    new Promise<string>((resolve, reject) => {
-      const socket = connect(Number(port), '127.0.0.1', () => socket.end(text))
-      let got = ''
-      socket.setEncoding('utf8')
-      socket.on('data', (d: string) => (got += d))
-      socket.on('close', () => resolve(got))
-      socket.on('error', reject)
-    })
-  const cases: Array<[string, string, RegExp]> = [
-    ['bad request line', 'NOT AN HTTP REQUEST\r\n\r\n', /^HTTP\/1\.1 400 /],
-    [
-      'oversized headers',
-      `GET /health HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`,
-      /^HTTP\/1\.1 431 /,
-    ],
-  ]
-  for (const [label, request, statusLine] of cases) {
-    const answer = await raw(request)
-    assert.match(answer, statusLine, label)
-    assert.match(answer, /content-type: application\/json/i, label)
-    const body = JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)) as { error: string }
-    assert.ok(body.error.length > 0, label)
-  }
+  await assertNodeRejectionsAnswerJson(Number(new URL(collector.url).port))
   // The process keeps serving after both.
   assert.equal((await fetch(`${collector.url}/health`)).status, 200)
 })

@@ -9,6 +9,7 @@ import { createErrorHandler } from '../../lib/http-error.ts'
 import { createPanel } from '../../orchestrator/panel/index.ts'
 import { startTestOrchestrator } from '../helpers/orchestrator-process.ts'
 import { createFixtureData, sampleStream } from '../ui/fixtures.ts'
+import { assertNodeRejectionsAnswerJson } from '../helpers/raw-http.ts'
 
 const JSON_HEADERS = { 'content-type': 'application/json' }
 
@@ -385,31 +386,7 @@ test('a repeated stream_started for an active stream keeps its history and start
 })
 
 test('requests Node itself rejects (bad request line, oversized headers) are answered in JSON', async (t) => {
-  const { connect } = await import('node:net')
   const orch = await startTestOrchestrator()
   t.after(() => orch.close())
-  const raw = (text: string) =>
-    new Promise<string>((resolve, reject) => {
-      const socket = connect(orch.port, '127.0.0.1', () => socket.end(text))
-      let got = ''
-      socket.setEncoding('utf8')
-      socket.on('data', (d: string) => (got += d))
-      socket.on('close', () => resolve(got))
-      socket.on('error', reject)
-    })
-  const cases: Array<[string, string, RegExp]> = [
-    ['bad request line', 'NOT AN HTTP REQUEST\r\n\r\n', /^HTTP\/1\.1 400 /],
-    [
-      'oversized headers',
-      `GET /health HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`,
-      /^HTTP\/1\.1 431 /,
-    ],
-  ]
-  for (const [label, request, statusLine] of cases) {
-    const answer = await raw(request)
-    assert.match(answer, statusLine, label)
-    assert.match(answer, /content-type: application\/json/i, label)
-    const body = JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)) as { error: string }
-    assert.ok(body.error.length > 0, label)
-  }
+  await assertNodeRejectionsAnswerJson(orch.port)
 })
