@@ -11,10 +11,10 @@ import { ErrorBodySchema } from './errors.ts'
 import { CollectorHealthSchema } from './health.ts'
 import type { ApiInfo, ApiRoute } from './openapi.ts'
 import {
-  HEARTBEAT_MAX_S,
-  HEARTBEAT_MIN_S,
   PeerDiffEventSchema,
   PeerSnapshotEventSchema,
+  RESUME_HEADERS,
+  ResumableEventsQuerySchema,
 } from './peer-events.ts'
 import { PeersAnswerSchema } from './peers.ts'
 
@@ -115,20 +115,8 @@ export const COLLECTOR_API: readonly ApiRoute[] = [
     description:
       'A `snapshot` event (the whole answer), then `diff` events keyed by `ip:port` (added, changed, removed, changed answer fields) and `heartbeat` events. Reconnecting with `Last-Event-ID` resumes from the missed diffs when the feed still holds them, else starts with a new snapshot.',
     params: SWARM_ID,
-    query: z.object({
-      heartbeat: z
-        .string()
-        .optional()
-        .describe(
-          `Seconds between heartbeats when nothing else is sent (${HEARTBEAT_MIN_S}-${HEARTBEAT_MAX_S})`,
-        ),
-      last_event_id: z
-        .string()
-        .max(64)
-        .optional()
-        .describe('Like the Last-Event-ID header, for clients that cannot set it'),
-    }),
-    headers: { 'Last-Event-ID': 'The id of the last event received, to resume' },
+    query: ResumableEventsQuerySchema,
+    headers: RESUME_HEADERS,
     responses: {
       200: {
         description: 'Event stream; each event carries one of these as its JSON data',

@@ -20,10 +20,11 @@ import {
 } from './operations.ts'
 import {
   FeedStatusEventSchema,
-  HEARTBEAT_MAX_S,
-  HEARTBEAT_MIN_S,
+  HeartbeatQuerySchema,
   PeerDiffEventSchema,
   PeerSnapshotEventSchema,
+  RESUME_HEADERS,
+  ResumableEventsQuerySchema,
 } from './peer-events.ts'
 import { PeersAnswerSchema } from './peers.ts'
 import {
@@ -76,15 +77,6 @@ const StreamPeersAnswerSchema = PeersAnswerSchema.extend({
       }),
     )
     .optional(),
-})
-
-const heartbeatQuery = z.object({
-  heartbeat: z
-    .string()
-    .optional()
-    .describe(
-      `Seconds between heartbeats when nothing else is sent (${HEARTBEAT_MIN_S}-${HEARTBEAT_MAX_S})`,
-    ),
 })
 
 const PEERS_UNAVAILABLE = {
@@ -161,7 +153,7 @@ export const ORCHESTRATOR_API: readonly ApiRoute[] = [
     description:
       'A `page` event (the rows of the asked view as `GET /streams` pages them, without engine URLs, its totals, the settings the table follows and the looping ids) when a client connects and after every poll cycle that changed it; `heartbeat` events in between. Without a view, every stream.',
     query: StreamListQuerySchema.pick({ q: true, offset: true, limit: true }).extend(
-      heartbeatQuery.shape,
+      HeartbeatQuerySchema.shape,
     ),
     responses: {
       200: {
@@ -252,14 +244,8 @@ export const ORCHESTRATOR_API: readonly ApiRoute[] = [
     description:
       'A `snapshot`, then `diff` events keyed by `ip:port`, `status` events (`live` or `stale` since when) and `heartbeat` events; `Last-Event-ID` resumes.',
     params: STREAM_ID,
-    query: heartbeatQuery.extend({
-      last_event_id: z
-        .string()
-        .max(64)
-        .optional()
-        .describe('Like the Last-Event-ID header, for clients that cannot set it'),
-    }),
-    headers: { 'Last-Event-ID': 'The id of the last event received, to resume' },
+    query: ResumableEventsQuerySchema,
+    headers: RESUME_HEADERS,
     responses: {
       200: {
         description: 'Event stream; each event carries one of these as its JSON data',

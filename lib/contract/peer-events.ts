@@ -104,3 +104,25 @@ export const PEER_EVENT = {
 export const HEARTBEAT_DEFAULT_S = 15
 export const HEARTBEAT_MIN_S = 1
 export const HEARTBEAT_MAX_S = 60
+
+/** `?heartbeat=` of every event stream, as text: the route checks it against the bounds. */
+export const HeartbeatQuerySchema = z.object({
+  heartbeat: z
+    .string()
+    .optional()
+    .describe(
+      `Seconds between heartbeats when nothing else is sent (${HEARTBEAT_MIN_S}-${HEARTBEAT_MAX_S})`,
+    ),
+})
+
+/** The query of an event stream that resumes after `Last-Event-ID`. */
+export const ResumableEventsQuerySchema = HeartbeatQuerySchema.extend({
+  last_event_id: z
+    .string()
+    .max(64)
+    .optional()
+    .describe('Like the Last-Event-ID header, for clients that cannot set it'),
+})
+
+/** The request header of an event stream that resumes, as the API docs list it. */
+export const RESUME_HEADERS = { 'Last-Event-ID': 'The id of the last event received, to resume' }
