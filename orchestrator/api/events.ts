@@ -18,8 +18,8 @@ export interface EventRoutesDeps {
 }
 
 /**
- * `POST /events/stream_started` and `POST /events/stream_ended`, the original's events API
- * (reference B2, B3). The infohash is taken from the event when it carries one, else from the
+ * `POST /events/stream_started` and `POST /events/stream_ended`, the events proxies send when a
+ * stream starts and ends. The infohash is taken from the event when it carries one, else from the
  * key when it is an infohash or a magnet; the poller replaces both with the engine's own answer.
  */
 export function createEventRoutes(deps: EventRoutesDeps): Hono {

@@ -18,7 +18,7 @@ export interface RuntimeConfigRoutesDeps {
 }
 
 /**
- * `GET`/`PATCH /config/runtime` (a JSON body, persisted, fixing defect D13) and
+ * `GET`/`PATCH /config/runtime` (a JSON body, persisted across restarts) and
  * `POST /peer-collector/health`.
  */
 export function createRuntimeConfigRoutes(deps: RuntimeConfigRoutesDeps): Hono {
@@ -38,7 +38,7 @@ export function createRuntimeConfigRoutes(deps: RuntimeConfigRoutesDeps): Hono {
     }
   })
 
-  // Protected by the API key like every POST (defect D14 asked for at least that). The URL is
+  // Protected by the API key like every POST: it makes the server send a request. The URL is
   // checked like a saved one (no userinfo, query or fragment), so the probe requests exactly
   // `<origin><path>/health`, without following redirects.
   app.post('/peer-collector/health', async (c) => {
