@@ -12,6 +12,7 @@ import type { EngineClient } from './engine/engine-client.ts'
 import type { EnginePoller } from './engine-poller.ts'
 import { createRequestGuard } from './request-guard.ts'
 import { createPanel, createPanelData } from './panel/index.ts'
+import type { PanelOperations } from './panel/data.ts'
 import { createEventRoutes } from './api/events.ts'
 import { createLiveRoutes } from './api/live.ts'
 import { createRuntimeConfigRoutes } from './api/runtime-config.ts'
@@ -34,6 +35,8 @@ export interface OrchestratorDeps {
   apiKey?: string
   /** Host names browsers may use for changes (see createRequestGuard); default none listed. */
   allowedHosts?: readonly string[]
+  /** Loop Detection and alerts, where they run: the pages and the live streams table read them. */
+  operations?: PanelOperations
 }
 
 /**
@@ -91,13 +94,11 @@ export function createOrchestratorApp(deps: OrchestratorDeps): Hono {
     createLiveRoutes({
       ...deps,
       owner: app,
-      // Loop Detection is mounted on this app later (and not in every setup); asked in-process.
-      looping: async () => {
-        const res = await app.request('/looping-streams')
-        if (!res.ok) return []
-        const body = (await res.json()) as { streams?: { stream_id: string; state: string }[] }
-        return (body.streams ?? []).filter((f) => f.state === 'looping').map((f) => f.stream_id)
-      },
+      // Loop Detection does not run in every setup; without it nothing is looping.
+      looping: async () =>
+        (deps.operations?.loops.list() ?? [])
+          .filter((f) => f.state === 'looping')
+          .map((f) => f.stream_id),
     }),
   )
   // One peer list function for GET /streams/{id}/peers and the pages' Peers tabs.
@@ -117,7 +118,7 @@ export function createOrchestratorApp(deps: OrchestratorDeps): Hono {
         store: deps.store,
         runtime: deps.runtime,
         streamPeers,
-        api: app,
+        operations: deps.operations,
         log: deps.log,
       }),
       apiKeyRequired: Boolean(deps.apiKey),

@@ -85,6 +85,7 @@ export async function startOrchestrator(
     log,
     apiKey: config.API_KEY,
     allowedHosts: config.ALLOWED_HOSTS,
+    operations: { alerts: ops.alerts, loops: ops.loops },
   })
   // Mounted before the first request, behind the app's request and API key guards.
   app.route('/', ops.routes)

@@ -2,19 +2,10 @@
  * The document shell around every panel page: head, header with navigation, the page's own
  * HTML, and (only when the page rendered islands) their props and the one boot module.
  */
-import type { PageAssets } from '../lib/islands/assets.ts'
 import { ISLAND_PROPS_ID } from '../lib/islands/hydrate.ts'
+import type { ShellProps } from '../lib/islands/pages.ts'
 
-export interface AppProps {
-  title: string
-  /** Current path, to mark the navigation entry. */
-  path: string
-  /** The page's rendered HTML (islands included). */
-  body: string
-  assets: PageAssets
-  /** Serialized island props (see serializeIslandProps); null when the page has no islands. */
-  islandProps: string | null
-}
+export type AppProps = ShellProps
 
 const NAV = [
   { href: '/panel/streams', label: 'Streams' },

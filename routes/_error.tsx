@@ -1,10 +1,6 @@
 /** The panel's page for unknown `/panel/...` paths and failed page handlers. */
+import type { ErrorData } from '../lib/islands/pages.ts'
 import type { PageProps } from '../lib/islands/route.ts'
-
-export interface ErrorData {
-  status: number
-  message: string
-}
 
 export const title = 'Not found'
 

@@ -2,34 +2,36 @@
  * What the panel's page handlers read, built from the same stores and functions the JSON API
  * answers from: the stream page is `pageStreams` over the store as in `GET /streams`, the peer
  * list is the `streamPeers` function behind `GET /streams/{id}/peers` (same errors, same
- * collector client), so a page shows what the API would answer.
+ * collector client), alerts and looping streams are what `GET /alerts` and
+ * `GET /looping-streams` list, so a page shows what the API would answer.
  *
  * @example
- * const data = createPanelData({ store, runtime, streamPeers, api: app })
+ * const data = createPanelData({ store, runtime, streamPeers, operations: { alerts, loops } })
  */
 import type { PanelData, PeersResult, StreamPeers } from '../../lib/contract/panel.ts'
-import type { ActiveAlert, LoopingStream } from '../../lib/contract/operations.ts'
 import { HttpError } from '../../lib/http-error.ts'
 import type { Logger } from '../../lib/log.ts'
+import type { AlertCenter } from '../alerts/alert-center.ts'
 import { redactSettings } from '../api/runtime-config.ts'
+import type { LoopDetector } from '../loop-detection/detector.ts'
 import type { RuntimeSettingsStore } from '../runtime-settings.ts'
 import type { StreamStore } from '../streams/store.ts'
 import { pageStreams, STREAM_PAGE_SIZE } from '../streams/stream-page.ts'
 import type { StreamPeers as StreamPeersFn } from '../streams/stream-peers.ts'
-
-/** Anything that answers a Request in-process, such as a Hono app (`app.request`). */
-export interface InProcessApi {
-  request(path: string, init?: RequestInit): Response | Promise<Response>
-}
 
 export interface PanelDataOptions {
   store: Pick<StreamStore, 'list' | 'history'>
   runtime: Pick<RuntimeSettingsStore, 'get'>
   /** The function `GET /streams/{id}/peers` answers with. */
   streamPeers: StreamPeersFn
-  /** Loop Detection and alerts are mounted on the app later, and not in every setup. */
-  api: InProcessApi
+  /** Loop Detection and alerts, where the orchestrator runs them (an app without lists none). */
+  operations?: PanelOperations | undefined
   log?: Logger
+}
+
+export interface PanelOperations {
+  alerts: Pick<AlertCenter, 'active'>
+  loops: Pick<LoopDetector, 'list'>
 }
 
 export function createPanelData(opts: PanelDataOptions): PanelData {
@@ -40,17 +42,8 @@ export function createPanelData(opts: PanelDataOptions): PanelData {
     // The settings page is readable without a key: it shows what GET /config/runtime shows.
     runtimeSettings: async () => redactSettings(opts.runtime.get()),
     peers: (id) => readPeers(opts, id),
-    alerts: async () => {
-      const res = await opts.api.request('/alerts', { headers: { accept: 'application/json' } })
-      return res.ok ? ((await res.json()) as ActiveAlert[]) : []
-    },
-    looping: async () => {
-      const res = await opts.api.request('/looping-streams', {
-        headers: { accept: 'application/json' },
-      })
-      if (!res.ok) return []
-      return ((await res.json()) as { streams?: LoopingStream[] }).streams ?? []
-    },
+    alerts: async () => opts.operations?.alerts.active() ?? [],
+    looping: async () => opts.operations?.loops.list() ?? [],
   }
 }
 

@@ -1,32 +1,31 @@
 /**
- * The dashboard: server-rendered pages under `/panel` with hydrated Preact islands, and their
- * content-hashed assets. Mounted on the orchestrator's app; the API keeps its root paths.
+ * The dashboard: the pages of `routes/` served under `/panel` (found by path: `routes/streams.tsx`
+ * is `/panel/streams`) with hydrated Preact islands, and their content-hashed assets. Mounted on
+ * the orchestrator's app; the API keeps its root paths.
  *
  * @example
- * app.route('/', createPanel({ data: createPanelData({ store, runtime, api: app }) }))
+ * app.route('/', createPanel({ data: createPanelData({ store, runtime, streamPeers, api: app }) }))
  */
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Hono, type Context } from 'hono'
 import { compress } from 'hono/compress'
-import { h } from 'preact'
+import { h, type ComponentType } from 'preact'
 import { renderToString } from 'preact-render-to-string'
 import type { PanelContext, PanelData, PanelOptions } from '../../lib/contract/panel.ts'
 import { HttpError } from '../../lib/http-error.ts'
 import { createAssets } from '../../lib/islands/assets.ts'
+import { findPages, loadPages, type ErrorData, type PageModules } from '../../lib/islands/pages.ts'
 import { renderIslandsPage } from '../../lib/islands/render.ts'
-import type { RouteModule } from '../../lib/islands/route.ts'
+import type { PageProps } from '../../lib/islands/route.ts'
 import { createLogger, type Logger } from '../../lib/log.ts'
-import App from '../../routes/_app.tsx'
-import ErrorPage, { type ErrorData } from '../../routes/_error.tsx'
-import * as settingsRoute from '../../routes/settings.tsx'
-import * as streamsRoute from '../../routes/streams.tsx'
 
 export { createPanelData } from './data.ts'
 export type { PanelData }
 
 const HERE = dirname(fileURLToPath(import.meta.url))
 const ROOT = join(HERE, '..', '..')
+const ROUTES_DIR = join(ROOT, 'routes')
 
 export interface PanelDeps extends Partial<PanelOptions> {
   data: PanelData
@@ -85,8 +84,16 @@ export function createPanel(deps: PanelDeps): Hono {
   app.get('/panel', toStreams)
   app.get('/panel/', toStreams)
 
-  app.get('/panel/streams', (c) => renderRoute(c, streamsRoute))
-  app.get('/panel/settings', (c) => renderRoute(c, settingsRoute))
+  // Loaded once, on first use; a failure is retried on the next request.
+  let loading: Promise<PageModules<PanelContext>> | undefined
+  const modules = () =>
+    (loading ??= loadPages<PanelContext>(ROUTES_DIR).catch((err: unknown) => {
+      loading = undefined
+      throw err
+    }))
+  for (const name of findPages(ROUTES_DIR)) {
+    app.get(`/panel/${name}`, (c) => renderRoute(c, name))
+  }
 
   app.get(`${ASSET_PREFIX}:file`, async (c) => {
     const asset = await assets.get(c.req.param('file')).catch(() => undefined)
@@ -102,12 +109,10 @@ export function createPanel(deps: PanelDeps): Hono {
     renderError(c, { status: 404, message: `There is no page at ${new URL(c.req.url).pathname}.` }),
   )
 
-  async function renderRoute<T>(
-    c: Context,
-    route: RouteModule<T, PanelContext>,
-  ): Promise<Response> {
+  async function renderRoute(c: Context, name: string): Promise<Response> {
     const url = new URL(c.req.url)
-    let data: T
+    const route = (await modules()).pages.get(name)!
+    let data: unknown
     try {
       data = await route.handler({ url, data: deps.data, options, now: Date.now() })
     } catch (err) {
@@ -134,7 +139,7 @@ export function createPanel(deps: PanelDeps): Hono {
   async function renderError(c: Context, data: ErrorData): Promise<Response> {
     const title = data.status === 404 ? 'Not found' : 'Error'
     try {
-      return await renderPage(c, title, ErrorPage, data, data.status)
+      return await renderPage(c, title, (await modules()).error, data, data.status)
     } catch (err) {
       log.error('panel error page failed to render', { err })
       return c.html(
@@ -148,7 +153,7 @@ export function createPanel(deps: PanelDeps): Hono {
   async function renderPage<T>(
     c: Context,
     title: string,
-    Page: RouteModule<T, PanelContext>['default'],
+    Page: ComponentType<PageProps<T>>,
     data: T,
     status: number,
   ): Promise<Response> {
@@ -156,7 +161,8 @@ export function createPanel(deps: PanelDeps): Hono {
     const page = await renderIslandsPage(assets, h(Page, { data, url }), (err) =>
       log.error('panel scripts unavailable; serving pages without them', { err }),
     )
-    const html = renderToString(h(App, { title, path: url.pathname, ...page }))
+    const { shell } = await modules()
+    const html = renderToString(h(shell, { title, path: url.pathname, ...page }))
     return c.html(`<!DOCTYPE html>${html}`, status as 200, PAGE_HEADERS)
   }
 
