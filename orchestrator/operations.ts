@@ -28,19 +28,15 @@ import { createLoopingRoutes } from './loop-detection/routes.ts'
 import { createOrchestratorMetrics, type OrchestratorMetrics } from './metrics.ts'
 import type { RuntimeSettingsStore } from './runtime-settings.ts'
 import { StreamStoreFullError, type NewStream, type StreamStore } from './streams/store.ts'
+import { createStreamPeers } from './streams/stream-peers.ts'
 
 export interface OperationsDeps {
   config: OrchestratorConfig
   store: StreamStore
   runtime: RuntimeSettingsStore
   engine: EngineClient
-  collector: Pick<CollectorClient, 'getHealth'>
+  collector: Pick<CollectorClient, 'getHealth' | 'getPeers'>
   log: Logger
-}
-
-/** Anything that answers a Request in-process, such as the Hono app. */
-export interface InProcessApi {
-  request(path: string, init?: RequestInit): Response | Promise<Response>
 }
 
 export interface Operations {
@@ -49,8 +45,6 @@ export interface Operations {
   history: HistoryStore
   alerts: AlertCenter
   sampler: SwarmSampler
-  /** The app the swarm sampler asks for peers (as GET /streams/{id}/peers answers). */
-  bindApi(api: InProcessApi): void
   /** The stream store as the API reads it: memory, then the history database. */
   streams: StreamStore
   routes: Hono
@@ -126,19 +120,16 @@ export async function createOperations(deps: OperationsDeps): Promise<Operations
       )
     },
   })
-  let api: InProcessApi | undefined
+  // The sampler records what GET /streams/{id}/peers would answer, from the same function.
+  const streamPeers = createStreamPeers({ store: streams, runtime, collector: deps.collector })
   const sampler = createSwarmSampler({
     intervalMs: config.SWARM_SAMPLE_INTERVAL_S * 1000,
     settings: () => runtime.get(),
     collector: deps.collector,
     activeStreams: () => store.list({ status: 'started' }),
-    async peersOf(id, signal) {
-      if (!api) return null
-      const res = await api.request(`/streams/${encodeURIComponent(id)}/peers`, {
-        headers: { accept: 'application/json' },
-        signal,
-      })
-      return res.ok ? ((await res.json()) as PeersLike) : null
+    async peersOf(id) {
+      const r = await streamPeers(id).catch(() => null)
+      return r?.ok ? (r.answer as PeersLike) : null
     },
     history,
     alerts: alertCenter,
@@ -169,9 +160,6 @@ export async function createOperations(deps: OperationsDeps): Promise<Operations
     history,
     alerts: alertCenter,
     sampler,
-    bindApi(a) {
-      api = a
-    },
     streams,
     routes,
     afterPoll(cycle) {

@@ -89,7 +89,6 @@ export async function startOrchestrator(
   })
   // Mounted before the first request, behind the app's request and API key guards.
   app.route('/', ops.routes)
-  ops.bindApi(app)
 
   const server = await new Promise<Server>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, port: config.APP_PORT, hostname: config.APP_HOST }, () =>

@@ -6,7 +6,14 @@
  * swarm collapse check. At most `MAX_STREAMS_PER_ROUND` streams, `CONCURRENCY` at a time.
  *
  * @example
- * const sampler = createSwarmSampler({ ... , peersOf: (id) => api.request(`/streams/${id}/peers`) })
+ * const streamPeers = createStreamPeers({ store, runtime, collector })
+ * const sampler = createSwarmSampler({
+ *   ...,
+ *   peersOf: async (id) => {
+ *     const r = await streamPeers(id)
+ *     return r.ok ? r.answer : null
+ *   },
+ * })
  * sampler.start()
  */
 import type { Logger } from '../../lib/log.ts'
