@@ -9,11 +9,10 @@
 // opens them (a smaller pool stalls everything behind the requests waiting on first results).
 // A thousand connections at once are not free on a small machine: the bare endpoint's p95 shows
 // what the connections alone cost, hence the ratio next to the absolute target.
-import { spawn, type ChildProcess } from 'node:child_process'
-import { fileURLToPath } from 'node:url'
+import type { ChildProcess } from 'node:child_process'
 import { startCollectorProcess } from '../test/helpers/collector-process.ts'
 import { createLocalSwarm, type LocalTorrent } from '../test/helpers/local-swarm.ts'
-import { median } from './helpers.ts'
+import { median, startBareHono } from './helpers.ts'
 import { runLoad } from './load-client.ts'
 import { sleep } from '../lib/deadline.ts'
 
@@ -25,7 +24,6 @@ const THROUGHPUT_MS = 2000
 const THROUGHPUT_CONCURRENCY = 16
 const THROUGHPUT_TARGET = 0.8
 const MAX_SOCKETS = 1000
-const ROOT = fileURLToPath(new URL('../', import.meta.url))
 
 const verdict = (ok: boolean) => (ok ? 'MET' : 'MISSED')
 
@@ -77,28 +75,6 @@ async function throughput(url: string, ids: string[]): Promise<number> {
     maxSockets: THROUGHPUT_CONCURRENCY,
   })
   return r.rps
-}
-
-/** A bare Hono app answering every /peers/:id with `body`, in its own process. */
-async function startBareHono(body: string): Promise<{ url: string; child: ChildProcess }> {
-  const code = `
-    import { Hono } from 'hono'
-    import { serve } from '@hono/node-server'
-    const body = JSON.parse(process.env.BENCH_BODY)
-    const app = new Hono()
-    app.get('/peers/:id', (c) => c.json(body))
-    serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info) => console.log(info.port))
-  `
-  const child = spawn(process.execPath, ['--input-type=module', '-e', code], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', BENCH_BODY: body },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  })
-  const port = await new Promise<number>((resolve, reject) => {
-    child.stdout!.setEncoding('utf8').once('data', (d: string) => resolve(Number(d.trim())))
-    child.once('exit', (c) => reject(new Error(`bare hono exited ${c}`)))
-  })
-  return { url: `http://127.0.0.1:${port}`, child }
 }
 
 export default async function capacityBench(): Promise<void> {

@@ -35,7 +35,7 @@ import {
   type LocalSwarm,
   type LocalTorrent,
 } from '../test/helpers/local-swarm.ts'
-import { median } from './helpers.ts'
+import { median, startBareHono } from './helpers.ts'
 import { sleep } from '../lib/deadline.ts'
 
 const PEERS = 30
@@ -262,28 +262,6 @@ async function fieldBench(): Promise<void> {
   } finally {
     for (const close of closers.reverse()) await close().catch(() => {})
   }
-}
-
-/** A bare Hono app serving `body` as JSON, in its own process like the collector. */
-async function startBareHono(body: string): Promise<{ url: string; child: ChildProcess }> {
-  const code = `
-    import { Hono } from 'hono'
-    import { serve } from '@hono/node-server'
-    const body = JSON.parse(process.env.BENCH_BODY)
-    const app = new Hono()
-    app.get('/peers/:id', (c) => c.json(body))
-    serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info) => console.log(info.port))
-  `
-  const child = spawn(process.execPath, ['--input-type=module', '-e', code], {
-    cwd: ROOT,
-    env: { ...process.env, BENCH_BODY: body },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  })
-  const port = await new Promise<number>((resolve, reject) => {
-    child.stdout!.setEncoding('utf8').once('data', (d: string) => resolve(Number(d.trim())))
-    child.once('exit', (c) => reject(new Error(`bare hono exited ${c}`)))
-  })
-  return { url: `http://127.0.0.1:${port}`, child }
 }
 
 interface MemoryFigures {

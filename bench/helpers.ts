@@ -1,5 +1,5 @@
 // Shared by the bench/*.bench.ts modules (bench/run.ts only runs files named *.bench.ts).
-import { spawn } from 'node:child_process'
+import { spawn, type ChildProcess } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { sleep } from '../lib/deadline.ts'
 
@@ -67,4 +67,32 @@ export async function bareNodeRss(sampleMs = 1500): Promise<number> {
   } finally {
     child.kill('SIGKILL')
   }
+}
+
+/**
+ * A bare Hono app answering every `/peers/:id` with `body`, in a process of its own like the
+ * collector: the baseline the collector's throughput and latency are held against.
+ *
+ * @example
+ * const bare = await startBareHono(JSON.stringify(answer)) // { url, child }
+ */
+export async function startBareHono(body: string): Promise<{ url: string; child: ChildProcess }> {
+  const code = `
+    import { Hono } from 'hono'
+    import { serve } from '@hono/node-server'
+    const body = JSON.parse(process.env.BENCH_BODY)
+    const app = new Hono()
+    app.get('/peers/:id', (c) => c.json(body))
+    serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info) => console.log(info.port))
+  `
+  const child = spawn(process.execPath, ['--input-type=module', '-e', code], {
+    cwd: new URL('../', import.meta.url),
+    env: { PATH: process.env.PATH ?? '', BENCH_BODY: body },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stdout!.setEncoding('utf8').once('data', (d: string) => resolve(Number(d.trim())))
+    child.once('exit', (c) => reject(new Error(`bare hono exited ${c}`)))
+  })
+  return { url: `http://127.0.0.1:${port}`, child }
 }
