@@ -32,6 +32,7 @@ import {
   destroyDht,
   nextLoopbackAddress,
   randomInfohash,
+  startDhtMesh,
   startDhtNode,
   startTracker,
   withTimeout,
@@ -110,17 +111,7 @@ export async function createFieldSwarm(opts: FieldSwarmOptions = {}): Promise<Fi
     closers.push(() => new Promise((r) => stream.tracker.close(() => r())))
     const udpPort = (url: string) => Number(new URL(url.replace(/^udp:/, 'http:')).port)
 
-    const dhtNodes: DHT[] = []
-    for (let i = 0; i < Math.max(1, opts.dhtNodes ?? 8); i++) {
-      const known = dhtNodes.map((d) => `${d.address().address}:${d.address().port}`)
-      const dht = await startDhtNode(nextLoopbackAddress(), known.length ? known : false)
-      dhtNodes.push(dht)
-      closers.push(() => destroyDht(dht))
-    }
-    for (const a of dhtNodes)
-      for (const b of dhtNodes)
-        if (a !== b) a.addNode({ host: b.address().address, port: b.address().port })
-    const dhtBootstrap = dhtNodes.map((d) => `${d.address().address}:${d.address().port}`)
+    const dhtBootstrap = await startDhtMesh(opts.dhtNodes ?? 8, closers)
 
     const peers: FieldPeer[] = []
     const addrOf = (p: FieldPeer) => `${p.ip}:${p.port}`

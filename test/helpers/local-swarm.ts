@@ -221,6 +221,32 @@ export function closeTcp(server: TcpServer, sockets: Set<Socket>): Promise<void>
 }
 
 /**
+ * `count` (at least one) core DHT nodes on fresh loopback addresses: the first stands alone, the
+ * others bootstrap from those before them, then each learns all the others by ping so every
+ * table is complete before any peer announces. Each node's destroy goes to `closers`; resolves
+ * with the nodes' `host:port` list to bootstrap from.
+ *
+ * @example
+ * const dhtBootstrap = await startDhtMesh(8, closers)
+ */
+export async function startDhtMesh(
+  count: number,
+  closers: Array<() => Promise<void>>,
+): Promise<string[]> {
+  const dhtNodes: DHT[] = []
+  for (let i = 0; i < Math.max(1, count); i++) {
+    const known = dhtNodes.map((d) => `${d.address().address}:${d.address().port}`)
+    const dht = await startDhtNode(nextLoopbackAddress(), known.length ? known : false)
+    dhtNodes.push(dht)
+    closers.push(() => destroyDht(dht))
+  }
+  for (const a of dhtNodes)
+    for (const b of dhtNodes)
+      if (a !== b) a.addNode({ host: b.address().address, port: b.address().port })
+  return dhtNodes.map((d) => `${d.address().address}:${d.address().port}`)
+}
+
+/**
  * Starts a tracker, DHT nodes and `peers` peers for one infohash; `close()` stops everything.
  */
 export async function createLocalSwarm(opts: LocalSwarmOptions = {}): Promise<LocalSwarm> {
@@ -232,25 +258,13 @@ export async function createLocalSwarm(opts: LocalSwarmOptions = {}): Promise<Lo
   const trackerUdpPort = Number(new URL(udp.replace(/^udp:/, 'http:')).port)
   closers.push(() => new Promise((resolve) => tracker.close(() => resolve())))
 
-  // Core DHT nodes: the first stands alone, the others bootstrap from those before them, then
-  // each learns all the others by ping so every table is complete before any peer announces.
-  const dhtNodes: DHT[] = []
+  let dhtBootstrap: string[]
   try {
-    const count = Math.max(1, opts.dhtNodes ?? 8)
-    for (let i = 0; i < count; i++) {
-      const known = dhtNodes.map((d) => `${d.address().address}:${d.address().port}`)
-      const dht = await startDhtNode(nextLoopbackAddress(), known.length ? known : false)
-      dhtNodes.push(dht)
-      closers.push(() => destroyDht(dht))
-    }
-    for (const a of dhtNodes)
-      for (const b of dhtNodes)
-        if (a !== b) a.addNode({ host: b.address().address, port: b.address().port })
+    dhtBootstrap = await startDhtMesh(opts.dhtNodes ?? 8, closers)
   } catch (err) {
     await Promise.all(closers.map((c) => c()))
     throw err
   }
-  const dhtBootstrap = dhtNodes.map((d) => `${d.address().address}:${d.address().port}`)
 
   let closed = false
   const livePeers = new Set<LocalPeer>()
