@@ -18,13 +18,17 @@ test('a read-only DATA_DIR stops the start with one line naming it', async (t) =
   await mkdir(dir)
   await chmod(temp.dir, 0o755)
   await chmod(dir, 0o555)
-  // Root writes through permissions, so run the orchestrator as nobody when we are root.
-  const asNobody = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {}
-  const child = spawn(process.execPath, ['--import', 'tsx', 'orchestrator/main.ts'], {
+  // Root writes through permissions by its capabilities, so as root the orchestrator runs with
+  // every capability dropped (util-linux's setpriv): still uid 0, so it can read the checkout
+  // wherever it lies (a private temp folder, say, which another user could not enter), but the
+  // folder's mode bits now apply to it.
+  const command = [process.execPath, '--import', 'tsx', 'orchestrator/main.ts']
+  if (process.getuid?.() === 0)
+    command.unshift('setpriv', '--inh-caps=-all', '--bounding-set=-all', '--')
+  const child = spawn(command[0]!, command.slice(1), {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', APP_PORT: '0', APP_HOST: '127.0.0.1', DATA_DIR: dir },
     stdio: ['ignore', 'ignore', 'pipe'],
-    ...asNobody,
   })
   let stderr = ''
   child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d))
