@@ -2,6 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { sleep } from '../lib/deadline.ts'
+import { LISTEN_BACKLOG } from '../lib/http-server.ts'
 
 /**
  * Middle value of `xs` (the upper one of an even count); NaN when there are none.
@@ -71,7 +72,8 @@ export async function bareNodeRss(sampleMs = 1500): Promise<number> {
 
 /**
  * A bare Hono app answering every `/peers/:id` with `body`, in a process of its own like the
- * collector: the baseline the collector's throughput and latency are held against.
+ * collector and with the collector's accept queue (LISTEN_BACKLOG): the baseline the collector's
+ * throughput and latency are held against.
  *
  * @example
  * const bare = await startBareHono(JSON.stringify(answer)) // { url, child }
@@ -79,15 +81,17 @@ export async function bareNodeRss(sampleMs = 1500): Promise<number> {
 export async function startBareHono(body: string): Promise<{ url: string; child: ChildProcess }> {
   const code = `
     import { Hono } from 'hono'
-    import { serve } from '@hono/node-server'
+    import { createAdaptorServer } from '@hono/node-server'
     const body = JSON.parse(process.env.BENCH_BODY)
     const app = new Hono()
     app.get('/peers/:id', (c) => c.json(body))
-    serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info) => console.log(info.port))
+    const server = createAdaptorServer({ fetch: app.fetch })
+    const backlog = Number(process.env.BENCH_BACKLOG)
+    server.listen({ port: 0, host: '127.0.0.1', backlog }, () => console.log(server.address().port))
   `
   const child = spawn(process.execPath, ['--input-type=module', '-e', code], {
     cwd: new URL('../', import.meta.url),
-    env: { PATH: process.env.PATH ?? '', BENCH_BODY: body },
+    env: { PATH: process.env.PATH ?? '', BENCH_BODY: body, BENCH_BACKLOG: String(LISTEN_BACKLOG) },
     stdio: ['ignore', 'pipe', 'inherit'],
   })
   const port = await new Promise<number>((resolve, reject) => {

@@ -9,8 +9,8 @@
  * await collector.close()
  */
 import type { AddressInfo } from 'node:net'
-import { serve, type ServerType } from '@hono/node-server'
-import { answerClientErrorAsJson } from '../lib/client-error.ts'
+import type { Server } from 'node:http'
+import { listenHttp } from '../lib/http-server.ts'
 import type { Logger } from '../lib/log.ts'
 import { createCollectorCache, type CollectorCache } from './cache/create-collector-cache.ts'
 import type { CollectorConfig } from './config.ts'
@@ -92,21 +92,13 @@ export async function startCollector(
     throw new CollectorStartError('dht', err)
   }
 
-  let server: ServerType
+  let server: Server
   try {
-    server = await new Promise<ServerType>((resolve, reject) => {
-      const s = serve({ fetch: service.app.fetch, port: config.PORT, hostname: config.HOST }, () =>
-        resolve(s),
-      )
-      s.once('error', reject)
-    })
+    server = await listenHttp(service.app.fetch, { port: config.PORT, host: config.HOST })
   } catch (err) {
     await service.close()
     throw new CollectorStartError('listen', err)
   }
-  // Requests Node rejects before the app sees them (bad request line, oversized headers) answer
-  // JSON too, like every other error of the API.
-  server.on('clientError', answerClientErrorAsJson)
   const { port } = server.address() as AddressInfo
   const host = config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`
@@ -120,7 +112,7 @@ export async function startCollector(
       closing ??= (async () => {
         await new Promise<void>((resolve) => {
           server.close(() => resolve())
-          if ('closeAllConnections' in server) server.closeAllConnections()
+          server.closeAllConnections()
         })
         await service.close()
       })()

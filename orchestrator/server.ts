@@ -1,9 +1,8 @@
 import type { AddressInfo } from 'node:net'
 import type { Server } from 'node:http'
-import { serve } from '@hono/node-server'
 import type { Hono } from 'hono'
 import type { Logger } from '../lib/log.ts'
-import { answerClientErrorAsJson } from '../lib/client-error.ts'
+import { listenHttp } from '../lib/http-server.ts'
 import { createOrchestratorApp } from './app.ts'
 import { closeLiveViews } from './api/live.ts'
 import { createCollectorClient, type CollectorClient } from './collector-client.ts'
@@ -90,13 +89,7 @@ export async function startOrchestrator(
   // Mounted before the first request, behind the app's request and API key guards.
   app.route('/', ops.routes)
 
-  const server = await new Promise<Server>((resolve, reject) => {
-    const s = serve({ fetch: app.fetch, port: config.APP_PORT, hostname: config.APP_HOST }, () =>
-      resolve(s as Server),
-    ) as Server
-    s.once('error', reject)
-  })
-  server.on('clientError', answerClientErrorAsJson)
+  const server = await listenHttp(app.fetch, { port: config.APP_PORT, host: config.APP_HOST })
   poller.start()
   ops.start()
   const { port } = server.address() as AddressInfo

@@ -1,12 +1,16 @@
 // Guards the collector as a process: `tsx collector/main.ts` serves, stops cleanly with exit
-// code 0 on SIGTERM and SIGINT, and refuses a bad setting with a message naming the variable.
+// code 0 on SIGTERM and SIGINT, refuses a bad setting with a message naming the variable, and
+// holds a dashboard's burst of connections while it is too busy to accept them.
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { connect, type Socket } from 'node:net'
 import { test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { localCollectorEnv, startCollectorProcess } from '../helpers/collector-process.ts'
 import { createLocalSwarm } from '../helpers/local-swarm.ts'
 import { assertNodeRejectionsAnswerJson } from '../helpers/raw-http.ts'
+import { eventually } from '../helpers/wait.ts'
 
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   test(`the collector process answers, then exits 0 on ${signal}`, async (t) => {
@@ -64,4 +68,39 @@ test('requests Node itself rejects (bad request line, oversized headers) are ans
   await assertNodeRejectionsAnswerJson(Number(new URL(collector.url).port))
   // The process keeps serving after both.
   assert.equal((await fetch(`${collector.url}/health`)).status, 200)
+})
+
+test('a stalled collector holds a burst of 800 connections, and serves them once it runs again', async (t) => {
+  const collector = await startCollectorProcess()
+  t.after(async () => void (collector.child.kill('SIGCONT'), await collector.close()))
+  const { port } = new URL(collector.url)
+  // Stopped, the process accepts nothing: every connection the kernel completes meanwhile sits
+  // in the listen backlog. With Node's default of 511 the rest are dropped, and each dropped
+  // caller retries a second later. Linux caps the backlog at somaxconn.
+  const somaxconn = Number(readFileSync('/proc/sys/net/core/somaxconn', 'utf8'))
+  const burst = Math.min(800, somaxconn)
+  collector.child.kill('SIGSTOP')
+  const sockets: Socket[] = []
+  t.after(() => sockets.forEach((s) => s.destroy()))
+  let connected = 0
+  for (let i = 0; i < burst; i++) {
+    const s = connect(Number(port), '127.0.0.1')
+    s.once('connect', () => connected++).on('error', () => {})
+    sockets.push(s)
+  }
+  await eventually(() => connected === burst, {
+    what: `${burst} connections completed while the collector was stopped`,
+    timeoutMs: 10_000,
+    intervalMs: 50,
+  })
+
+  collector.child.kill('SIGCONT')
+  const last = sockets.at(-1)!
+  last.write('GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n')
+  const reply = await new Promise<string>((resolve) => {
+    let text = ''
+    last.setEncoding('utf8').on('data', (d: string) => (text += d))
+    last.once('close', () => resolve(text))
+  })
+  assert.match(reply, /^HTTP\/1\.1 200 /)
 })
