@@ -2,7 +2,9 @@
 // the collector as a child process with its shipped defaults (memory cache, enrichment). Figures,
 // each as a ratio to a bare Hono JSON endpoint (its own process, same body) in the same run:
 // - a dashboard's first look: 1,000 concurrent GET /peers over 100 swarms the collector has never
-//   seen: 5xx count, p95 latency (target <= 1 s) and discovery lookups per swarm (target 1);
+//   seen: 5xx count, p95 latency (target <= 1 s) and discovery lookups per swarm (target 1), and
+//   how long until every swarm's first round settled (the collector answers the crowd first and
+//   holds its background lookups back while saturated, see collector/discovery/loop-pressure.ts);
 // - warm throughput: requests per second with THROUGHPUT_CONCURRENCY in flight (target >= 0.8x).
 // Requests come from a load client in its own process (bench/load-client.ts), so it does not
 // share the swarm's process, with a connection per request in flight as the orchestrator's fetch
@@ -92,11 +94,20 @@ export default async function capacityBench(): Promise<void> {
       (await (await fetch(`${collector.url}/health`)).json()) as Record<string, number>
 
     const before = await health()
+    const t0 = performance.now()
     const cold = await burst(collector.url, ids)
     // Swarms that waited in the lookup queue were answered at once; their lookups run after.
     let after = await health()
     for (const end = Date.now() + 30_000; Date.now() < end; after = await health()) {
       if (after.cold_lookups === 0 && after.queued_lookups === 0) break
+      await sleep(100)
+    }
+    const allSettledMs = performance.now() - t0
+    // Warm means settled: the handshakes with the peers found run after the lookups, and must not
+    // be measured as part of the warm answers.
+    for (const end = Date.now() + 30_000; Date.now() < end;) {
+      const wire = (await health()).peer_wire as unknown as { running: number; queued: number }
+      if (!wire || (wire.running === 0 && wire.queued === 0)) break
       await sleep(100)
     }
     const lookups = after.dht_lookups! - before.dht_lookups!
@@ -133,6 +144,11 @@ export default async function capacityBench(): Promise<void> {
     console.log(
       `  ${cold.queued} answered discovering:true (lookup queued, or no result within the wait); ` +
         `the ${REQUESTS - cold.queued} that listed peers: p95 ${cold.foundP95.toFixed(0)} ms`,
+    )
+    console.log(
+      `  held back while saturated: ${after.deferred_for_load! - before.deferred_for_load!} ` +
+        `lookups and handshakes; every swarm's first round settled ${(allSettledMs / 1000).toFixed(1)} s ` +
+        `after the burst began`,
     )
     console.log(
       `  discovery: ${rounds} rounds and ${lookups} DHT lookups for ${SWARMS} swarms = ` +

@@ -150,6 +150,23 @@ export function createCollectorMetrics(deps: CollectorMetricsDeps): CollectorMet
     },
   })
   new Gauge({
+    name: 'collector_saturated',
+    help: '1 while callers crowd a busy event loop: cold requests answer at once and background lookups and handshakes wait',
+    registers,
+    collect() {
+      this.set(figure(registryHealth(), 'loop_saturated') ?? 0)
+    },
+  })
+  new Counter({
+    name: 'collector_deferred_for_load_total',
+    help: 'Lookups and handshakes held back while the collector was saturated',
+    registers,
+    collect() {
+      this.reset()
+      totalOf(this, {}, figure(registryHealth(), 'deferred_for_load'))
+    },
+  })
+  new Gauge({
     name: 'collector_lookup_queue_length',
     help: 'Swarm lookups waiting for a free slot, and cold lookups running now',
     labelNames: ['state'],

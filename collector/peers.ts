@@ -65,9 +65,12 @@ export function createPeersService(opts: PeersServiceOptions): PeersService {
     const { streamTrackers } = q
     const discover = async () =>
       answerOf(await registry.query(infohash, { waitMs: q.wait, signal: q.signal, streamTrackers }))
+    // Discovery's own answer is this moment's while the swarm is settled, and also while it
+    // waits in the lookup queue: until its round starts, every query answers the same at once.
+    const isCurrent = (found: PeersAnswer) => !found.discovering || registry.isQueued(infohash)
     if (!cache) {
       const found = await discover()
-      return { found, current: !found.discovering }
+      return { found, current: isCurrent(found) }
     }
     // A swarm still on its first round is not kept by the cache (answers with `discovering`
     // are not stored: a half-found answer would hide the fuller one for the whole TTL), but a
@@ -83,7 +86,7 @@ export function createPeersService(opts: PeersServiceOptions): PeersService {
     } catch {
       return { found: got.value, current: false }
     }
-    if (got.from === 'computed') return { found: got.value, current: !got.value.discovering }
+    if (got.from === 'computed') return { found: got.value, current: isCurrent(got.value) }
     if (!registry.isSettled(infohash)) return { found: got.value, current: false }
     const live = await registry.query(infohash, { waitMs: 0, streamTrackers })
     return { found: answerOf(live), current: true }

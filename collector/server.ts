@@ -14,6 +14,7 @@ import { listenHttp } from '../lib/http-server.ts'
 import type { Logger } from '../lib/log.ts'
 import { createCollectorCache, type CollectorCache } from './cache/create-collector-cache.ts'
 import type { CollectorConfig } from './config.ts'
+import type { LoopPressure } from './discovery/loop-pressure.ts'
 import { createPeerEnricher, loadGeoIp, validateGeoFields } from './enrich/index.ts'
 import { createCollectorService, type CollectorService } from './service.ts'
 import type { PeerEnricher, PeersAnswerCache } from './types.ts'
@@ -24,6 +25,8 @@ export interface StartCollectorOptions {
   cache?: PeersAnswerCache | null
   /** The enricher; null for none. Default: built from the config, as in production. */
   enricher?: PeerEnricher | null
+  /** Default: the built-in thresholds (see loop-pressure.ts). */
+  pressure?: LoopPressure
 }
 
 export interface RunningCollector {
@@ -84,6 +87,7 @@ export async function startCollector(
     log,
     cache: cache ?? undefined,
     enricher: enricher ?? undefined,
+    pressure: opts.pressure,
   })
   try {
     await service.start()

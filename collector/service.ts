@@ -16,6 +16,7 @@ import { createLogger, type Logger } from '../lib/log.ts'
 import { createCollectorApp } from './app.ts'
 import type { CollectorConfig } from './config.ts'
 import { createDhtNode, type DhtNode } from './discovery/dht-node.ts'
+import { createLoopPressure, type LoopPressure } from './discovery/loop-pressure.ts'
 import { createPeerWire, type PeerWire } from './discovery/peer-wire.ts'
 import { createSwarmRegistry, type SwarmRegistry } from './discovery/swarm-registry.ts'
 import { createCollectorMetrics, type CollectorMetrics } from './metrics.ts'
@@ -25,6 +26,8 @@ export interface CollectorServiceOptions {
   log?: Logger
   cache?: PeersAnswerCache
   enricher?: PeerEnricher
+  /** When callers crowd a busy loop (see loop-pressure.ts); default: the built-in thresholds. */
+  pressure?: LoopPressure
 }
 
 export interface CollectorService {
@@ -56,6 +59,7 @@ export function createCollectorService(
     bootstrap: config.DHT_BOOTSTRAP,
     log: log.child('dht'),
   })
+  const pressure = opts.pressure ?? createLoopPressure()
   // The wire needs the registry (PEX peers go there) and the registry the wire (peers to try).
   let registryRef: SwarmRegistry | undefined
   const wire: PeerWire | undefined = config.CLIENT_ID_ENABLED
@@ -68,12 +72,14 @@ export function createCollectorService(
         maxTotal: config.PEX_MAX_CONNECTIONS,
         onPexPeer: (infohash, ip, port) => registryRef?.addPexPeer(infohash, ip, port),
         onChange: (infohash) => registryRef?.changed(infohash),
+        pressure,
         log: log.child('wire'),
       })
     : undefined
   let metrics: CollectorMetrics | undefined
   const registry = createSwarmRegistry({
     wire,
+    pressure,
     dht: timedLookups(dht, (outcome, s) => metrics?.observeDhtLookup(outcome, s)),
     trackerUrls: config.TRACKERS,
     allowPrivatePeers: config.ALLOW_PRIVATE_PEERS,
@@ -107,6 +113,15 @@ export function createCollectorService(
   // /metrics and request timing sit in front of the API, so the API itself needs no hooks.
   const app = new Hono()
   app.use('*', metrics.middleware)
+  // Callers waiting for their answers count toward saturation, which holds discovery back.
+  app.use('*', async (_c, next) => {
+    const answered = pressure.caller()
+    try {
+      await next()
+    } finally {
+      answered()
+    }
+  })
   app.get('/metrics', metrics.handler(config.METRICS_TOKEN))
   app.route('/', api)
   app.notFound(notFoundJson)
@@ -122,6 +137,7 @@ export function createCollectorService(
     start: () => dht.start(),
     close() {
       closing ??= (async () => {
+        pressure.close()
         await registry.close()
         await Promise.allSettled([
           wire?.close(),

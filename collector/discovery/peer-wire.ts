@@ -31,6 +31,7 @@ import {
   type HandshakeOptions,
   type HandshakeResult,
 } from '../enrich/peer-handshake.ts'
+import type { LoopPressure } from './loop-pressure.ts'
 import { parseAddr } from './trackers.ts'
 
 export interface PeerWireOptions {
@@ -54,6 +55,8 @@ export interface PeerWireOptions {
   onPexPeer(infohash: string, ip: string, port: number): void
   /** A peer's state changed (tried, connected, hung up). */
   onChange?(infohash: string): void
+  /** An attempt's start waits while the event loop is saturated; absent: it starts at once. */
+  pressure?: LoopPressure
   log: Logger
   /** Replaceable for tests; the real one talks BitTorrent over TCP. */
   handshake?: (o: HandshakeOptions) => Promise<HandshakeResult>
@@ -166,6 +169,8 @@ export function createPeerWire(opts: PeerWireOptions): PeerWire {
 
   async function attempt(infohash: string, ip: string, port: number, key: string) {
     try {
+      // Nobody waits on an attempt: it yields to answers while the event loop is saturated.
+      await opts.pressure?.whenIdle(stop.signal)
       if (stop.signal.aborted) return
       stats.attempts++
       const r = await handshake({

@@ -23,6 +23,7 @@ import { classifyAddress, normalizeAddress } from '../ip.ts'
 import type { Logger } from '../../lib/log.ts'
 import type { PeerSource, PeerView, SourceCounts, SwarmPeer, TrackerState } from '../types.ts'
 import type { DhtNode } from './dht-node.ts'
+import type { LoopPressure } from './loop-pressure.ts'
 import { overlayWireState, type PeerWire } from './peer-wire.ts'
 import { MAX_STREAM_TRACKERS, type StreamTracker } from './stream-trackers.ts'
 import { createPeerBook, type PeerBook } from './swarm-peers.ts'
@@ -48,6 +49,8 @@ export interface SwarmRegistryOptions {
   peerTtlMs: number
   /** Tries peers and collects PEX; absent: peers are listed untried. */
   wire?: PeerWire
+  /** A lookup's turn waits while the event loop is saturated; absent: it starts at once. */
+  pressure?: LoopPressure
   refreshMs: number
   idleMs: number
   log: Logger
@@ -95,12 +98,15 @@ export interface SwarmRegistry {
   addPexPeer(infohash: string, ip: string, port: number): void
   /** True when the swarm is tracked and its first round has settled. */
   isSettled(infohash: string): boolean
+  /** True when the swarm is tracked and waits for its first round (`query` answers at once). */
+  isQueued(infohash: string): boolean
   /**
-   * For a tracked swarm whose first round has settled, what `query` with no wait does (marks it
-   * asked, adds the magnet's trackers, starts a due refresh) without building a snapshot, and
-   * the swarm's change stamp: it moves whenever the snapshot or the wire state laid over it may
-   * have changed, and never repeats, so an answer built at one stamp can be served again while
-   * the stamp holds. Undefined when the swarm is not tracked or still on its first round.
+   * For a tracked swarm `query` answers at once (its first round settled, or it waits in the
+   * lookup queue), what `query` with no wait does (marks it asked, adds the magnet's trackers,
+   * starts a due refresh) without building a snapshot, and the swarm's change stamp: it moves
+   * whenever the snapshot or the wire state laid over it may have changed (a queued swarm's
+   * round starting included), and never repeats, so an answer built at one stamp can be served
+   * again while the stamp holds. Undefined when the swarm is not tracked or its first round runs.
    *
    * @example
    * const stamp = registry.peek(infohash, {})
@@ -164,6 +170,8 @@ export function createSwarmRegistry(opts: SwarmRegistryOptions): SwarmRegistry {
   // First rounds of new swarms; p-queue keeps the waiting ones in FIFO order.
   const lookups = new PQueue({ concurrency: opts.maxConcurrentLookups })
   let coldLookups = 0
+  // Lookups whose turn came while the loop was saturated, waiting for it to ease.
+  let heldBack = 0
   let rounds = 0
   let dropped = 0
   let closed = false
@@ -275,7 +283,8 @@ export function createSwarmRegistry(opts: SwarmRegistryOptions): SwarmRegistry {
   function track(infohash: string): TrackedSwarm {
     const known = swarms.get(infohash)
     if (known) return known
-    if (coldLookups >= opts.maxConcurrentLookups && lookups.size >= opts.maxQueuedLookups)
+    // `pending` counts the slots taken, lookups held back by a saturated loop included.
+    if (lookups.pending >= opts.maxConcurrentLookups && lookups.size >= opts.maxQueuedLookups)
       throw new HttpError(
         503,
         'too many lookups',
@@ -316,8 +325,19 @@ export function createSwarmRegistry(opts: SwarmRegistryOptions): SwarmRegistry {
   function startCold(swarm: TrackedSwarm) {
     if (swarm.round || swarm.queued || swarm.settledOnce) return
     swarm.queued = true
+    // A lookup that had to queue has callers already answered `discovering: true`: while the
+    // event loop is saturated, answering the next callers comes before starting it. One with a
+    // free slot starts at once, as its callers wait for its first results.
+    const behindOthers = lookups.pending >= opts.maxConcurrentLookups
     void lookups.add(async () => {
+      if (behindOthers && opts.pressure) {
+        heldBack++
+        await opts.pressure.whenIdle(swarm.abort.signal)
+        heldBack--
+      }
       swarm.queued = false
+      // Answers from now on wait for first results: those built while it waited are out of date.
+      swarm.stamp = ++stamps
       // Dropped while it waited (capacity, idle): its turn passes at once.
       if (closed || swarms.get(swarm.infohash) !== swarm) return
       await startRound(swarm)
@@ -430,9 +450,12 @@ export function createSwarmRegistry(opts: SwarmRegistryOptions): SwarmRegistry {
     return new Promise<void>((resolve) => {
       let quiet: NodeJS.Timeout | undefined
       const timer = setTimeout(done, waitMs)
+      // Saturated, the results arrive late and every other caller's answer waits too: answer.
+      const offSaturated = opts.pressure?.onSaturated(done)
       function done() {
         clearTimeout(timer)
         clearTimeout(quiet)
+        offSaturated?.()
         swarm.listeners.delete(arm)
         signal?.removeEventListener('abort', done)
         resolve()
@@ -475,7 +498,7 @@ export function createSwarmRegistry(opts: SwarmRegistryOptions): SwarmRegistry {
       const swarm = ask(infohash, streamTrackers)
       // Answer at once from what is known unless the first round is still running; a stale
       // swarm gets a fresh round in the background. A queued swarm answers at once.
-      if (!swarm.settledOnce && !swarm.queued && waitMs > 0)
+      if (!swarm.settledOnce && !swarm.queued && waitMs > 0 && !opts.pressure?.saturated())
         await firstResults(swarm, waitMs, signal)
       return snapshot(swarm)
     },
@@ -486,8 +509,9 @@ export function createSwarmRegistry(opts: SwarmRegistryOptions): SwarmRegistry {
 
     peek(infohash, { streamTrackers }) {
       const swarm = swarms.get(infohash)
-      if (closed || !swarm?.settledOnce) return undefined
-      askSettled(swarm, streamTrackers)
+      if (closed || !swarm || !(swarm.settledOnce || swarm.queued)) return undefined
+      if (swarm.settledOnce) askSettled(swarm, streamTrackers)
+      else ask(infohash, streamTrackers)
       return swarm.stamp
     },
 
@@ -500,6 +524,8 @@ export function createSwarmRegistry(opts: SwarmRegistryOptions): SwarmRegistry {
     },
 
     isSettled: (infohash) => swarms.get(infohash)?.settledOnce ?? false,
+
+    isQueued: (infohash) => swarms.get(infohash)?.queued ?? false,
 
     watch(infohash, fn) {
       if (watcherCount >= MAX_WATCHERS)
@@ -531,12 +557,16 @@ export function createSwarmRegistry(opts: SwarmRegistryOptions): SwarmRegistry {
         tracked_swarms: swarms.size,
         max_tracked_swarms: opts.maxSwarms,
         cold_lookups: coldLookups,
-        queued_lookups: lookups.size,
+        queued_lookups: lookups.size + heldBack,
         max_queued_lookups: opts.maxQueuedLookups,
         discovery_rounds: rounds,
         dht_lookups: opts.dht.lookupsStarted,
         swarms_dropped: dropped,
         ...(opts.wire ? { peer_wire: opts.wire.health() } : {}),
+        ...(opts.pressure && {
+          loop_saturated: opts.pressure.saturated(),
+          deferred_for_load: opts.pressure.stats().deferred,
+        }),
       }
     },
 

@@ -28,6 +28,10 @@ export const CollectorHealthSchema = z
     cold_lookups: z.number().int().optional(),
     queued_lookups: z.number().int().optional(),
     max_queued_lookups: z.number().int().optional(),
+    /** The collector is saturated now: queued lookups and handshakes wait, cold requests do not. */
+    loop_saturated: z.boolean().optional(),
+    /** Lookups and handshakes held back by saturation since start. */
+    deferred_for_load: z.number().int().optional(),
     cache_enabled: z.boolean(),
     enrichment_enabled: z.boolean(),
   })

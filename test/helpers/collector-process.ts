@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url'
 import { loadCollectorConfig } from '../../collector/config.ts'
 import { startCollector as startCollectorServer } from '../../collector/server.ts'
 import type { CollectorService } from '../../collector/service.ts'
+import type { LoopPressure } from '../../collector/discovery/loop-pressure.ts'
 import type { PeerEnricher, PeersAnswerCache } from '../../collector/types.ts'
 import { createLogger } from '../../lib/log.ts'
 
@@ -65,6 +66,7 @@ export interface InProcessCollector {
 export interface InProcessOptions extends CollectorStartOptions {
   cache?: PeersAnswerCache
   enricher?: PeerEnricher
+  pressure?: LoopPressure
 }
 
 /**
@@ -77,6 +79,7 @@ export async function startCollector(opts: InProcessOptions = {}): Promise<InPro
     log: createLogger('collector', config.LOG_LEVEL),
     cache: opts.cache ?? null,
     enricher: opts.enricher ?? null,
+    pressure: opts.pressure,
   })
   return { url, service, close }
 }
