@@ -120,9 +120,18 @@ test('a tracked swarm does not re-announce to a tracker before its minimum inter
   const announces: string[] = []
   swarm.tracker.on('start', (a) => fromCollector(a) && announces.push('start'))
   swarm.tracker.on('update', (a) => fromCollector(a) && announces.push('update'))
+  const rounds = async () =>
+    ((await (await fetch(`${collector.url}/health`)).json()) as { discovery_rounds: number })
+      .discovery_rounds
   await peersOf(collector.url, swarm.infohash)
   const late = await swarm.addPeer()
-  await new Promise((r) => setTimeout(r, 2500)) // two refresh rounds pass
+  const first = await rounds()
+  // Two refresh rounds, each of which would announce were it not for the minimum interval.
+  await eventually(async () => (await rounds()) >= first + 2, {
+    what: 'two refresh rounds',
+    timeoutMs: 10_000,
+    intervalMs: 100,
+  })
   const later = await peersOf(collector.url, swarm.infohash)
   assert.deepEqual(announces, ['start'], 'one announce within TRACKER_MIN_INTERVAL_SECONDS')
   assert.ok(!addrs(later).has(addr(late)))
