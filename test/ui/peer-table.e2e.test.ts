@@ -187,15 +187,16 @@ test('headers sort the table, and source and state badges explain themselves on 
   )
   await page.getByRole('button', { name: 'Country' }).click()
   assert.match(await firstCountry(), /United States/)
-  await page.getByRole('button', { name: 'First seen' }).click()
-  // Newest first on the first click: the peer first seen most recently.
-  const firstSeen = await page
-    .locator('[data-peer] td.col-first time')
+  await page.getByRole('button', { name: 'Last seen' }).click()
+  // Newest first on the first click: the peer seen most recently.
+  const lastSeen = await page
+    .locator('[data-peer] td.col-seen:not(.col-first) time')
     .evaluateAll((ts) => ts.map((t) => Date.parse(t.getAttribute('datetime') ?? '')))
   assert.deepEqual(
-    firstSeen,
-    [...firstSeen].sort((a, b) => b - a),
+    lastSeen,
+    [...lastSeen].sort((a, b) => b - a),
   )
+  assert.ok(new Set(lastSeen).size > 1, 'the sample peers were seen at different times')
   const pex = page.locator('.peer-table .src-pex').first()
   assert.match((await pex.getAttribute('title')) ?? '', /peer exchange/)
   assert.match(
@@ -284,6 +285,24 @@ test('with five Peers tabs open, three follow event streams and two poll, leavin
   } finally {
     streams.splice(streams.length - extra.length)
   }
+})
+
+test('on a 1280 px desktop the peer table fits its row: every address shows without scrolling sideways', async () => {
+  const page = await browser.newPage(DESKTOP)
+  await openPeers(page)
+  const fit = await page.$eval('.detail .peer-table', (wrap) => {
+    const cell = wrap.querySelector('tbody td.col-ip')!.getBoundingClientRect()
+    const box = wrap.getBoundingClientRect()
+    return {
+      overflow: wrap.scrollWidth - wrap.clientWidth,
+      cellRight: cell.right,
+      boxRight: box.right,
+    }
+  })
+  assert.equal(fit.overflow, 0, 'no sideways scroll')
+  assert.ok(fit.cellRight <= fit.boxRight, 'the address column is inside the row')
+  assert.match(await page.locator('tbody td.col-ip').first().innerText(), /^\S+:\d+$/)
+  await page.close()
 })
 
 test('screenshots of the Peers tab: desktop and phone, light and dark', async () => {
