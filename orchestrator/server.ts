@@ -54,6 +54,7 @@ export async function startOrchestrator(
       PEER_COLLECTOR_ENABLED: config.PEER_COLLECTOR_ENABLED,
       PEER_COLLECTOR_URL: config.PEER_COLLECTOR_URL ?? null,
       CACHE_TTL_SECONDS: config.CACHE_TTL_SECONDS,
+      MASK_PEER_ADDRESSES: false,
       ...loopDetectionDefaults(config),
     },
     log: log.child('runtime-settings'),

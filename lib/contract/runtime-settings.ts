@@ -58,9 +58,9 @@ export const RuntimeSettingsSchema = LoopDetectionSettingsSchema.extend({
   CACHE_TTL_SECONDS: z.number().int(),
   /**
    * Hide the host part of peer addresses in the dashboard and its exports (for screenshots and
-   * sharing); the JSON API is unchanged. Absent until first set, which means off.
+   * sharing); the JSON API is unchanged. Off by default.
    */
-  MASK_PEER_ADDRESSES: z.boolean().optional(),
+  MASK_PEER_ADDRESSES: z.boolean(),
 })
 export type RuntimeSettings = z.infer<typeof RuntimeSettingsSchema>
 

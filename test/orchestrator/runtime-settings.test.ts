@@ -12,6 +12,9 @@ import {
   startTestOrchestrator,
 } from '../helpers/orchestrator-process.ts'
 
+// What the environment does not set: Loop Detection's defaults, and address masking off.
+const UNNAMED_DEFAULTS = { ...LOOP_DETECTION_DEFAULTS, MASK_PEER_ADDRESSES: false }
+
 const patch = (url: string, body: unknown, headers: Record<string, string> = {}) =>
   fetch(`${url}/config/runtime`, {
     method: 'PATCH',
@@ -31,7 +34,7 @@ test('the environment gives the first values', async (t) => {
     PEER_COLLECTOR_ENABLED: true,
     PEER_COLLECTOR_URL: 'http://127.0.0.1:18080',
     CACHE_TTL_SECONDS: 45,
-    ...LOOP_DETECTION_DEFAULTS,
+    ...UNNAMED_DEFAULTS,
   })
 })
 
@@ -62,7 +65,7 @@ test('PATCH validates its JSON body and names the bad fields', async (t) => {
     PEER_COLLECTOR_ENABLED: false,
     PEER_COLLECTOR_URL: null,
     CACHE_TTL_SECONDS: 30,
-    ...LOOP_DETECTION_DEFAULTS,
+    ...UNNAMED_DEFAULTS,
   })
 })
 
@@ -78,14 +81,14 @@ test('PATCH changes only what it names and writes the file atomically', async (t
     PEER_COLLECTOR_ENABLED: true,
     PEER_COLLECTOR_URL: 'https://collector.test:8443',
     CACHE_TTL_SECONDS: 30,
-    ...LOOP_DETECTION_DEFAULTS,
+    ...UNNAMED_DEFAULTS,
   })
   const res2 = await patch(orch.url, { CACHE_TTL_SECONDS: 5, PEER_COLLECTOR_URL: null })
   assert.deepEqual(await res2.json(), {
     PEER_COLLECTOR_ENABLED: true,
     PEER_COLLECTOR_URL: null,
     CACHE_TTL_SECONDS: 5,
-    ...LOOP_DETECTION_DEFAULTS,
+    ...UNNAMED_DEFAULTS,
   })
   const onDisk = JSON.parse(await readFile(join(orch.dataDir, 'runtime-settings.json'), 'utf8'))
   assert.equal(onDisk.settings.CACHE_TTL_SECONDS, 5)
@@ -114,7 +117,7 @@ test('a half-written temp file from a crash never loses the previous values', as
     PEER_COLLECTOR_ENABLED: true,
     PEER_COLLECTOR_URL: null,
     CACHE_TTL_SECONDS: 12,
-    ...LOOP_DETECTION_DEFAULTS,
+    ...UNNAMED_DEFAULTS,
   })
   assert.deepEqual(
     settingsFiles(await readdir(data.dir)),
@@ -147,7 +150,7 @@ test('PATCH then restart the orchestrator process: the values are still there', 
     PEER_COLLECTOR_ENABLED: true,
     PEER_COLLECTOR_URL: 'http://127.0.0.1:9',
     CACHE_TTL_SECONDS: 7,
-    ...LOOP_DETECTION_DEFAULTS,
+    ...UNNAMED_DEFAULTS,
   })
 })
 

@@ -94,13 +94,18 @@ export function samplePeers(streamId: string, n = 14): PeersResult {
 /** PanelData over fixed arrays; `settings` is mutable so a test can flip the collector on. */
 export function createFixtureData(
   streams: StreamView[],
-  given: Omit<RuntimeSettings, keyof LoopDetectionSettings> & Partial<LoopDetectionSettings> = {
+  given: Omit<RuntimeSettings, keyof LoopDetectionSettings | 'MASK_PEER_ADDRESSES'> &
+    Partial<LoopDetectionSettings & Pick<RuntimeSettings, 'MASK_PEER_ADDRESSES'>> = {
     PEER_COLLECTOR_ENABLED: true,
     PEER_COLLECTOR_URL: 'http://127.0.0.1:8080',
     CACHE_TTL_SECONDS: 30,
   },
 ): PanelData & { settings: RuntimeSettings } {
-  const settings: RuntimeSettings = { ...LOOP_DETECTION_DEFAULTS, ...given }
+  const settings: RuntimeSettings = {
+    ...LOOP_DETECTION_DEFAULTS,
+    MASK_PEER_ADDRESSES: false,
+    ...given,
+  }
   return {
     settings,
     streams: async (q) => pageStreams(streams, { ...q, limit: STREAM_PAGE_SIZE }),
