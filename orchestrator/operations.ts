@@ -218,6 +218,7 @@ function restoreUnfinished(store: StreamStore, history: HistoryStore, log: Logge
         labels: s.labels,
         infohash: s.infohash,
         infohash_source: s.infohash_source,
+        ...(s.trackers && { trackers: s.trackers }),
       }
       store.start(input, { startedAt: s.started_at })
     } catch (err) {

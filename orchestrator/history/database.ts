@@ -83,6 +83,8 @@ const MIGRATIONS: string[] = [
     entry TEXT NOT NULL
   );
   `,
+  // 2: a stream's own trackers (session.trackers), so a restart still asks with them.
+  `ALTER TABLE streams ADD COLUMN trackers TEXT;`,
 ]
 
 export const SCHEMA_VERSION = MIGRATIONS.length

@@ -10,6 +10,7 @@
  * poller.onCycle = () => history.recordCycle(store.list(), (id) => store.history(id, { limit: 1 })?.[0])
  */
 import type { Statement } from 'better-sqlite3'
+import { mergeTrackers } from '../streams/stream-trackers.ts'
 import type { LivePos, StatSnapshot, StreamState } from '../streams/types.ts'
 import type { HistoryDatabase } from './database.ts'
 
@@ -75,6 +76,8 @@ interface StreamRow {
   downloaded: number | null
   uploaded: number | null
   engine_status: string | null
+  /** JSON array of announce URLs; null when the stream named none (or before schema 2). */
+  trackers: string | null
 }
 
 interface SnapshotRow {
@@ -129,10 +132,11 @@ export function createHistoryStore(opts: HistoryStoreOptions): HistoryStore {
   const upsertStream = st(`
     INSERT INTO streams (id, playback_session_id, key_type, key, container_id, stat_url,
       command_url, is_live, engine_host, engine_port, labels, infohash, infohash_source,
-      started_at, ended_at, end_reason, last_polled_at, downloaded, uploaded, engine_status)
+      started_at, ended_at, end_reason, last_polled_at, downloaded, uploaded, engine_status,
+      trackers)
     VALUES (@id, @playback_session_id, @key_type, @key, @container_id, @stat_url, @command_url,
       @is_live, @engine_host, @engine_port, @labels, @infohash, @infohash_source, @started_at,
-      @ended_at, @end_reason, @last_polled_at, @downloaded, @uploaded, @engine_status)
+      @ended_at, @end_reason, @last_polled_at, @downloaded, @uploaded, @engine_status, @trackers)
     ON CONFLICT (id) DO UPDATE SET playback_session_id = excluded.playback_session_id,
       key_type = excluded.key_type, key = excluded.key, container_id = excluded.container_id,
       stat_url = excluded.stat_url, command_url = excluded.command_url,
@@ -142,7 +146,7 @@ export function createHistoryStore(opts: HistoryStoreOptions): HistoryStore {
       started_at = excluded.started_at, ended_at = excluded.ended_at,
       end_reason = excluded.end_reason, last_polled_at = excluded.last_polled_at,
       downloaded = excluded.downloaded, uploaded = excluded.uploaded,
-      engine_status = excluded.engine_status`)
+      engine_status = excluded.engine_status, trackers = excluded.trackers`)
   const insertSnapshot = st(`
     INSERT OR REPLACE INTO snapshots (stream_id, ts, peers, speed_down, speed_up, downloaded,
       uploaded, status, livepos)
@@ -416,6 +420,21 @@ function toRow(s: StreamState) {
     downloaded: s.downloaded,
     uploaded: s.uploaded,
     engine_status: s.engine_status,
+    trackers: s.trackers?.length ? JSON.stringify(s.trackers) : null,
+  }
+}
+
+/** The stored trackers, checked again as an event's are: the file may have been edited. */
+function trackersOf(json: string | null): string[] | undefined {
+  if (!json) return undefined
+  try {
+    const list = JSON.parse(json) as unknown
+    const usable = Array.isArray(list)
+      ? mergeTrackers(list.filter((t): t is string => typeof t === 'string'))
+      : []
+    return usable.length ? usable : undefined
+  } catch {
+    return undefined
   }
 }
 
@@ -447,6 +466,7 @@ function fromRow(r: StreamRow): StreamState {
     last_polled_at: r.last_polled_at,
     last_error: null,
     end_reason: r.end_reason,
+    ...(trackersOf(r.trackers) && { trackers: trackersOf(r.trackers) }),
   }
 }
 

@@ -42,7 +42,8 @@ test('a polled stream keeps all its snapshots across a restart and is watched ag
   const engine = await engineFor(t)
   const dir = await dataDir(t)
   const first = await startTestOrchestrator({ DATA_DIR: dir })
-  await registerSimulatedStream({ orchestratorUrl: first.url, engine, streamId: 'ch-1' })
+  const trackers = ['udp://127.0.0.1:6969/announce', 'http://127.0.0.2:8080/announce']
+  await registerSimulatedStream({ orchestratorUrl: first.url, engine, streamId: 'ch-1', trackers })
   for (let i = 0; i < 5; i++) await first.poller.pollOnce()
   const before = await getJson<StatSnapshot[]>(`${first.url}/streams/ch-1/stats`)
   const stream = await getJson<StreamState>(`${first.url}/streams/ch-1`)
@@ -55,6 +56,8 @@ test('a polled stream keeps all its snapshots across a restart and is watched ag
   const again = await getJson<StreamState>(`${second.url}/streams/ch-1`)
   assert.equal(again.status, 'started')
   assert.equal(again.started_at, stream.started_at, 'the start time survives')
+  // The stream's own trackers too: the collector is still asked with a magnet naming them.
+  assert.deepEqual(again.trackers, trackers)
   // Polling goes on after the restart, adding to the same history.
   await second.poller.pollOnce()
   const after = await getJson<StatSnapshot[]>(`${second.url}/streams/ch-1/stats`)
@@ -163,6 +166,35 @@ test('retention deletes snapshots past the age and row limits, oldest first', as
   assert.equal(gone.snapshots, 100)
   const left = db.prepare('SELECT stream_id, MIN(ts) AS lo FROM snapshots GROUP BY stream_id').all()
   assert.deepEqual(left, [{ stream_id: 'new', lo: now - 1000 + 50 }])
+})
+
+test('a database from before stream trackers were kept is upgraded in place, its streams intact', async (t) => {
+  const dir = await dataDir(t)
+  // Schema 1: the streams table without its trackers column, holding one active stream.
+  const v1 = openHistoryDatabase(dir)
+  v1.exec('ALTER TABLE streams DROP COLUMN trackers')
+  v1.pragma('user_version = 1')
+  v1.prepare(
+    `INSERT INTO streams (id, playback_session_id, key_type, key, container_id, stat_url,
+       command_url, is_live, engine_host, engine_port, labels, started_at)
+     VALUES ('old', 'pb', 'content_id', 'abc', 'c1', 'http://127.0.0.1:1/stat', '', 1,
+       '127.0.0.1', 6878, '{}', '2026-11-30T00:00:00.000Z')`,
+  ).run()
+  v1.close()
+
+  const db = openHistoryDatabase(dir)
+  assert.equal(db.pragma('user_version', { simple: true }), SCHEMA_VERSION)
+  const history = createHistoryStore({ db, maxAgeMs: 86_400_000, maxRows: 1000 })
+  t.after(async () => history.close())
+  const [old] = history.unfinishedStreams()
+  assert.equal(old?.id, 'old')
+  assert.equal(old?.key, 'abc')
+  assert.equal(old?.trackers, undefined)
+  // Trackers given now are kept; a hand-edited unusable one is dropped when read back.
+  history.recordStream({ ...old!, trackers: ['udp://127.0.0.1:6969/announce'] })
+  assert.deepEqual(history.getStream('old')?.trackers, ['udp://127.0.0.1:6969/announce'])
+  db.prepare(`UPDATE streams SET trackers = '["ftp://x/y", 7]' WHERE id = 'old'`).run()
+  assert.equal(history.getStream('old')?.trackers, undefined)
 })
 
 test('the schema is versioned, and a newer database is refused, not touched', async (t) => {
