@@ -121,7 +121,7 @@ export default async function capacityBench(): Promise<void> {
     // Alternate and keep each one's best run, so neither pays alone for warming up the client.
     let bareRps = 0
     let warmRps = 0
-    for (let i = 0; i < 3; i++) {
+    for (let i = 0; i < 5; i++) {
       bareRps = Math.max(bareRps, await throughput(bare.url, ids))
       warmRps = Math.max(warmRps, await throughput(collector.url, ids))
     }
