@@ -3,7 +3,7 @@
 # cache and the offline GeoIP databases (npm packages under node_modules/@ip-location-db).
 # Build from the repository root:  docker build -f compose/collector.Dockerfile .
 #
-# Memory: the collector process runs at about 100 MB RSS idle and 115 MB with 100 tracked swarms
+# Memory: the collector process runs at about 110 MB RSS idle and 125 MB with 100 tracked swarms
 # (GeoIP city + ASN on, memory cache, redis-server apart; `npm run bench -- footprint`), against
 # 337 MB before the GeoIP files were read in place and the TypeScript compiled at image build.
 
