@@ -149,6 +149,22 @@ export function createCollectorMetrics(deps: CollectorMetricsDeps): CollectorMet
       totalOf(this, {}, figure(registryHealth(), 'swarms_dropped'))
     },
   })
+  new Counter({
+    name: 'collector_tracker_announces_total',
+    help: 'Announces by tracker (configured trackers by origin; every stream tracker as "stream") and outcome (ok, error, timeout)',
+    labelNames: ['tracker', 'outcome'],
+    registers,
+    collect() {
+      this.reset()
+      const all = (registryHealth() as { tracker_announces?: unknown }).tracker_announces
+      if (typeof all !== 'object' || all === null) return
+      for (const [key, outcomes] of Object.entries(all)) {
+        const tracker = key === 'stream' ? 'stream' : safeUrlLabel(key)
+        for (const outcome of ['ok', 'error', 'timeout'])
+          totalOf(this, { tracker, outcome }, figure(outcomes, outcome))
+      }
+    },
+  })
   new Gauge({
     name: 'collector_saturated',
     help: '1 while callers crowd a busy event loop: cold requests answer at once and background lookups and handshakes wait',

@@ -30,6 +30,7 @@ import { createPeerBook, type PeerBook } from './swarm-peers.ts'
 import {
   createTrackerSession,
   trackerState,
+  type AnnounceOutcome,
   type TrackerCounts,
   type TrackerSession,
   type TrackerStatus,
@@ -156,6 +157,8 @@ const RETRY_AFTER_SECONDS = 1
 // 100 ms catches a source's burst; what trickles in later (the walk's slow tail, PEX, handshakes)
 // is on the next answer. Longer would only delay the answer a user waits for.
 const FIRST_ANSWER_QUIET_MS = 100
+/** Where /health counts the announces to every stream's own trackers together. */
+export const STREAM_TRACKERS_KEY = 'stream'
 /** Change watchers held at most (live views: one per watched swarm is the norm). */
 const MAX_WATCHERS = 1024
 
@@ -172,6 +175,14 @@ export function createSwarmRegistry(opts: SwarmRegistryOptions): SwarmRegistry {
   let coldLookups = 0
   // Lookups whose turn came while the loop was saturated, waiting for it to ease.
   let heldBack = 0
+  // Announce outcomes since start, by configured tracker URL; every stream tracker (any magnet
+  // may name new ones) under STREAM_TRACKERS_KEY, so the set stays as small as TRACKERS.
+  const announces = new Map<string, Record<AnnounceOutcome, number>>()
+  const countAnnounce = (key: string, outcome: AnnounceOutcome) => {
+    let c = announces.get(key)
+    if (!c) announces.set(key, (c = { ok: 0, error: 0, timeout: 0 }))
+    c[outcome]++
+  }
   let rounds = 0
   let dropped = 0
   let closed = false
@@ -315,6 +326,7 @@ export function createSwarmRegistry(opts: SwarmRegistryOptions): SwarmRegistry {
       port: announcePort,
       log: opts.log,
       onPeer: (p) => addPeer(swarm, p.ip, p.port, 'tracker', p.tracker),
+      onOutcome: countAnnounce,
     })
     swarms.set(infohash, swarm)
     opts.log.debug('tracking swarm', { infohash, tracked: swarms.size })
@@ -356,6 +368,7 @@ export function createSwarmRegistry(opts: SwarmRegistryOptions): SwarmRegistry {
         port: announcePort,
         log: opts.log,
         onPeer: (p) => addPeer(swarm, p.ip, p.port, 'stream_tracker', url),
+        onOutcome: (_, outcome) => countAnnounce(STREAM_TRACKERS_KEY, outcome),
       })
       swarm.streamTrackers.set(url, session)
       // Before the first round the round announces it; after, it should not wait a refresh.
@@ -562,6 +575,7 @@ export function createSwarmRegistry(opts: SwarmRegistryOptions): SwarmRegistry {
         discovery_rounds: rounds,
         dht_lookups: opts.dht.lookupsStarted,
         swarms_dropped: dropped,
+        tracker_announces: Object.fromEntries(announces),
         ...(opts.wire ? { peer_wire: opts.wire.health() } : {}),
         ...(opts.pressure && {
           loop_saturated: opts.pressure.saturated(),

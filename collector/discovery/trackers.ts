@@ -32,8 +32,12 @@ export interface TrackerSessionOptions {
   /** Port announced to trackers; trackers may hand it back as a peer (see isSelf). */
   port: number
   onPeer: (peer: TrackerPeer) => void
+  /** How each announce ended: answered (our rounds and the library's own re-announces), failed, or timed out. */
+  onOutcome?: (url: string, outcome: AnnounceOutcome) => void
   log: Logger
 }
+
+export type AnnounceOutcome = 'ok' | 'error' | 'timeout'
 
 export interface TrackerStatus {
   url: string
@@ -100,6 +104,7 @@ export function createTrackerSession(opts: TrackerSessionOptions): TrackerSessio
     })
     client.on('update', (data: { complete?: number; incomplete?: number }) => {
       t.status = { url, ok: true, answeredAt: Date.now(), ...counts(data) }
+      opts.onOutcome?.(url, 'ok')
       settle()
     })
     client.on('scrape', (data: { complete?: number; incomplete?: number }) => {
@@ -110,6 +115,7 @@ export function createTrackerSession(opts: TrackerSessionOptions): TrackerSessio
       // A warning after a good answer (e.g. a tracker's "warning message") is not a failure.
       if (t.waiter) {
         t.status = { ...t.status, url, ok: false, error: err.message }
+        opts.onOutcome?.(url, 'error')
         settle()
       }
     }
@@ -130,6 +136,7 @@ export function createTrackerSession(opts: TrackerSessionOptions): TrackerSessio
         if (t.waiter === done) {
           t.waiter = null
           t.status = { ...t.status, ok: false, error: 'timed out' }
+          opts.onOutcome?.(t.url, 'timeout')
         }
         done()
       }, timeoutMs)

@@ -10,6 +10,7 @@ import { createLogger } from '../../lib/log.ts'
 import { localCollectorEnv, startCollector } from '../helpers/collector-process.ts'
 import { createLocalSwarm } from '../helpers/local-swarm.ts'
 import { parsePrometheusText } from '../helpers/prometheus-text.ts'
+import { eventually, freePort } from '../helpers/wait.ts'
 
 type T = { after: (fn: () => Promise<void>) => void }
 
@@ -94,6 +95,11 @@ test('collector /metrics moves with discovery and agrees with /health', async (t
     trackers.map((x) => x.labels.tracker).sort(),
     [new URL(swarm.trackerUrls.http).origin, `udp://${new URL(swarm.trackerUrls.udp).host}`].sort(),
   )
+  for (const tracker of trackers.map((x) => x.labels.tracker ?? ''))
+    assert.ok(
+      (after.value('collector_tracker_announces_total', { tracker, outcome: 'ok' }) ?? 0) >= 1,
+      `${tracker}: an answered announce counted`,
+    )
   assert.ok(after.sum('collector_handshakes_total') >= 1, 'the peer wire tried the peers')
   // Swarm sizes and addresses never become series of their own.
   const labelValues = after.samples.flatMap((s) => Object.values(s.labels))
@@ -112,4 +118,34 @@ test('with METRICS_TOKEN, /metrics needs the bearer token and /health stays open
   const m = await scrape(collector.url, { authorization: 'Bearer scrape-secret' })
   assert.ok(m.types.has('collector_tracked_swarms'))
   assert.equal((await fetch(`${collector.url}/health`)).status, 200)
+})
+
+test('announces that fail are counted by tracker, every stream tracker under one label', async (t) => {
+  // Ports nothing listens on: the HTTP announce is refused at once.
+  const closed = await freePort()
+  const refusing = `http://127.0.0.1:${closed}/announce`
+  const collector = await startCollector({ env: { TRACKERS: refusing } })
+  t.after(() => collector.close())
+  const streamTracker = `http://127.0.0.2:${closed}/announce`
+  const magnet = `magnet:?xt=urn:btih:${'ab'.repeat(20)}&tr=${encodeURIComponent(streamTracker)}`
+  const res = await fetch(`${collector.url}/peers/${encodeURIComponent(magnet)}?wait=5000`)
+  assert.equal(res.status, 200)
+  await res.arrayBuffer()
+  const m = await eventually(
+    async () => {
+      const s = await scrape(collector.url)
+      const failed = (tracker: string) =>
+        s.value('collector_tracker_announces_total', { tracker, outcome: 'error' }) ?? 0
+      return failed(new URL(refusing).origin) >= 1 && failed('stream') >= 1 ? s : undefined
+    },
+    { what: 'both failed announces counted', timeoutMs: 15_000 },
+  )
+  assert.equal(
+    m.value('collector_tracker_announces_total', { tracker: 'stream', outcome: 'ok' }),
+    0,
+  )
+  const labels = m.samples
+    .filter((x) => x.name === 'collector_tracker_announces_total')
+    .map((x) => x.labels.tracker)
+  assert.ok(!labels.includes(new URL(streamTracker).origin), 'no label per stream tracker')
 })
