@@ -15,6 +15,7 @@ import { createHistoryStore, type StoredEvent } from '../../orchestrator/history
 import { createEngineSimulator, registerSimulatedStream } from '../helpers/engine-simulator.ts'
 import { createTempDir, startTestOrchestrator } from '../helpers/orchestrator-process.ts'
 import { parsePrometheusText } from '../helpers/prometheus-text.ts'
+import { eventually } from '../helpers/wait.ts'
 
 type T = { after: (fn: () => Promise<void>) => void }
 type Alert = { kind: string; subject: string; message: string }
@@ -46,15 +47,19 @@ async function receiver(t: T, failFirst = 0) {
   }
 }
 
+/** `ask()` until its answer passes `ok`; the last answer is quoted if it never does. */
 async function until<V>(ask: () => Promise<V> | V, ok: (v: V) => boolean, ms = 15_000) {
-  const end = Date.now() + ms
-  let v = await ask()
-  while (!ok(v) && Date.now() < end) {
-    await new Promise((r) => setTimeout(r, 200))
-    v = await ask()
-  }
-  assert.ok(ok(v), `condition not met within ${ms} ms: ${JSON.stringify(v)}`)
-  return v
+  let last: V | undefined
+  return eventually(
+    async () => {
+      last = await ask()
+      return ok(last) ? { value: last } : undefined
+    },
+    { timeoutMs: ms, what: 'the condition' },
+  ).then(
+    (got) => got.value,
+    () => assert.fail(`condition not met within ${ms} ms: ${JSON.stringify(last)}`),
+  )
 }
 
 test('starvation fires after the threshold and clears when peers return, everywhere an operator looks', async (t) => {

@@ -17,6 +17,7 @@ import type { StatSnapshot, StreamState } from '../../orchestrator/streams/types
 import { startCollector } from '../helpers/collector-process.ts'
 import { createEngineSimulator, registerSimulatedStream } from '../helpers/engine-simulator.ts'
 import { createLocalSwarm } from '../helpers/local-swarm.ts'
+import { eventually } from '../helpers/wait.ts'
 import {
   createTempDir,
   spawnOrchestrator,
@@ -72,13 +73,13 @@ test('SIGKILL loses at most the poll cycle in flight and never corrupts the file
   const first = await spawnOrchestrator(env)
   t.after(() => first.stop())
   await registerSimulatedStream({ orchestratorUrl: first.url, engine, streamId: 'killed' })
-  let seen: StatSnapshot[] = []
-  const until = Date.now() + 20_000
-  while (seen.length < 6 && Date.now() < until) {
-    await new Promise((r) => setTimeout(r, 200))
-    seen = await getJson<StatSnapshot[]>(`${first.url}/streams/killed/stats`)
-  }
-  assert.ok(seen.length >= 6, `only ${seen.length} snapshots`)
+  const seen = await eventually(
+    async () => {
+      const s = await getJson<StatSnapshot[]>(`${first.url}/streams/killed/stats`)
+      return s.length >= 6 ? s : undefined
+    },
+    { what: 'six snapshots', timeoutMs: 20_000 },
+  )
   const killedAt = Date.now()
   first.child.kill('SIGKILL')
   await first.stop()
@@ -229,13 +230,15 @@ test('with peer collection on, each active swarm is sampled into the history by 
     sources: Record<string, number>
     countries: Record<string, number>
   }
-  let samples: Sample[] = []
-  const until = Date.now() + 20_000
   // The first ask may find the swarm still being discovered; later rounds see all of it.
-  while ((samples.at(-1)?.peers ?? 0) < 4 && Date.now() < until) {
-    await orch.ops.sampler.sampleOnce()
-    samples = await getJson<Sample[]>(`${orch.url}/streams/sw/swarm?range=hour`)
-  }
+  const samples = await eventually(
+    async () => {
+      await orch.ops.sampler.sampleOnce()
+      const s = await getJson<Sample[]>(`${orch.url}/streams/sw/swarm?range=hour`)
+      return (s.at(-1)?.peers ?? 0) >= 4 ? s : undefined
+    },
+    { what: 'a sample with all four peers', timeoutMs: 20_000 },
+  )
   const last = samples.at(-1)!
   assert.equal(last.peers, 4)
   assert.equal(last.sources.tracker, 4)

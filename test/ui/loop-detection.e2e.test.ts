@@ -16,6 +16,7 @@ import {
   type EngineSimulator,
 } from '../helpers/engine-simulator.ts'
 import { startTestOrchestrator } from '../helpers/orchestrator-process.ts'
+import { eventually } from '../helpers/wait.ts'
 
 const API_KEY = 'loop-ui-key'
 const SHOTS = resolve(fileURLToPath(import.meta.url), '../../../test-output/screenshots')
@@ -139,13 +140,13 @@ test('Loop Detection tab: settings round-trip, apply at once, and flagged stream
 })
 
 async function waitForFlag(id: string): Promise<void> {
-  const until = Date.now() + WAIT_MS
-  for (;;) {
-    const l = (await (await fetch(`${orch.url}/looping-streams`)).json()) as {
-      streams: { stream_id: string }[]
-    }
-    if (l.streams.some((s) => s.stream_id === id)) return
-    if (Date.now() > until) throw new Error(`${id} not flagged within ${WAIT_MS} ms`)
-    await new Promise((r) => setTimeout(r, 250))
-  }
+  await eventually(
+    async () => {
+      const l = (await (await fetch(`${orch.url}/looping-streams`)).json()) as {
+        streams: { stream_id: string }[]
+      }
+      return l.streams.some((s) => s.stream_id === id)
+    },
+    { what: `${id} flagged as looping`, timeoutMs: WAIT_MS, intervalMs: 250 },
+  )
 }
