@@ -6,6 +6,7 @@
  */
 import { useSignal } from '@preact/signals'
 import { Fragment } from 'preact'
+import { SwitchField } from '../components/SwitchField.tsx'
 import { apiCall, describeProblem, toProblem } from '../utils/api.ts'
 import type { RuntimeSettings } from '../utils/types.ts'
 
@@ -85,23 +86,17 @@ export default function CollectorSettings(props: CollectorSettingsProps) {
         void runSave()
       }}
     >
-      <div class="field">
-        <label class="switch">
-          <input
-            type="checkbox"
-            role="switch"
-            name="PEER_COLLECTOR_ENABLED"
-            checked={enabled.value}
-            onChange={(e) => {
-              enabled.value = (e.currentTarget as HTMLInputElement).checked
-              test.value = null // a result for other settings would mislead
-              save.value = null
-            }}
-          />
-          Enable peer collection
-        </label>
-        <p class="hint">Adds a Peers tab to each stream on the Streams page.</p>
-      </div>
+      <SwitchField
+        name="PEER_COLLECTOR_ENABLED"
+        label="Enable peer collection"
+        hint="Adds a Peers tab to each stream on the Streams page."
+        checked={enabled.value}
+        onChange={(on) => {
+          enabled.value = on
+          test.value = null // a result for other settings would mislead
+          save.value = null
+        }}
+      />
       <div class="field">
         <label for="collector-url">Collector URL</label>
         <input

@@ -4,6 +4,7 @@
  * with Remove and Clear (`DELETE /looping-streams/{id}`, `POST /looping-streams/clear`).
  */
 import { useSignal } from '@preact/signals'
+import { SwitchField } from '../components/SwitchField.tsx'
 import { apiCall, describeProblem, toProblem } from '../utils/api.ts'
 import { formatUtc } from '../utils/format.ts'
 import type { LoopingStream, RuntimeSettings } from '../utils/types.ts'
@@ -100,25 +101,21 @@ export default function LoopDetectionSettings(props: LoopDetectionSettingsProps)
           void save()
         }}
       >
-        <div class="field">
-          <label class="switch">
-            <input
-              type="checkbox"
-              role="switch"
-              name="LOOP_DETECTION_ENABLED"
-              checked={enabled.value}
-              onChange={(e) => {
-                enabled.value = (e.currentTarget as HTMLInputElement).checked
-                edit()
-              }}
-            />
-            Enable loop detection
-          </label>
-          <p class="hint">
-            Flags a live stream whose broadcast position (the engine’s <code>live_last</code>) stops
-            advancing: the broadcast is gone and the engine replays what it has.
-          </p>
-        </div>
+        <SwitchField
+          name="LOOP_DETECTION_ENABLED"
+          label="Enable loop detection"
+          hint={
+            <>
+              Flags a live stream whose broadcast position (the engine’s <code>live_last</code>)
+              stops advancing: the broadcast is gone and the engine replays what it has.
+            </>
+          }
+          checked={enabled.value}
+          onChange={(on) => {
+            enabled.value = on
+            edit()
+          }}
+        />
         <NumberField
           id="loop-threshold"
           name="LOOP_DETECTION_THRESHOLD_S"
@@ -143,22 +140,16 @@ export default function LoopDetectionSettings(props: LoopDetectionSettingsProps)
             edit()
           }}
         />
-        <div class="field">
-          <label class="switch">
-            <input
-              type="checkbox"
-              role="switch"
-              name="LOOP_DETECTION_STOP"
-              checked={stop.value}
-              onChange={(e) => {
-                stop.value = (e.currentTarget as HTMLInputElement).checked
-                edit()
-              }}
-            />
-            Stop looping streams
-          </label>
-          <p class="hint">Also sends stop to the engine session through its command URL.</p>
-        </div>
+        <SwitchField
+          name="LOOP_DETECTION_STOP"
+          label="Stop looping streams"
+          hint="Also sends stop to the engine session through its command URL."
+          checked={stop.value}
+          onChange={(on) => {
+            stop.value = on
+            edit()
+          }}
+        />
         <NumberField
           id="loop-retention"
           name="LOOP_DETECTION_RETENTION_S"

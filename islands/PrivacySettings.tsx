@@ -3,6 +3,7 @@
  * (`203.0.113.x`, IPv6 to its /48), saved at once with PATCH /config/runtime.
  */
 import { useSignal } from '@preact/signals'
+import { SwitchField } from '../components/SwitchField.tsx'
 import { apiCall, describeProblem, toProblem } from '../utils/api.ts'
 import type { RuntimeSettings } from '../utils/types.ts'
 
@@ -35,31 +36,23 @@ export default function PrivacySettings({ mask }: PrivacySettingsProps) {
   }
 
   return (
-    <div class="field">
-      <label class="switch">
-        <input
-          type="checkbox"
-          role="switch"
-          name="MASK_PEER_ADDRESSES"
-          checked={on.value}
-          disabled={busy.value}
-          aria-describedby="mask-hint"
-          onChange={(e) => {
-            on.value = (e.currentTarget as HTMLInputElement).checked
-            void save(on.value)
-          }}
-        />
-        Mask peer addresses
-      </label>
-      <p class="hint" id="mask-hint">
-        Shows peers as 203.0.113.x (IPv6 to its /48) in the Peers tab and its CSV and JSON exports,
-        for screenshots and sharing. The JSON API still answers full addresses.
-      </p>
+    <>
+      <SwitchField
+        name="MASK_PEER_ADDRESSES"
+        label="Mask peer addresses"
+        hint="Shows peers as 203.0.113.x (IPv6 to its /48) in the Peers tab and its CSV and JSON exports, for screenshots and sharing. The JSON API still answers full addresses."
+        checked={on.value}
+        disabled={busy.value}
+        onChange={(next) => {
+          on.value = next
+          void save(next)
+        }}
+      />
       {message.value && (
         <p class={`message ${message.value.ok ? 'message-ok' : 'message-bad'}`} role="status">
           {message.value.text}
         </p>
       )}
-    </div>
+    </>
   )
 }
