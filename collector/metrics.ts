@@ -158,8 +158,7 @@ export function createCollectorMetrics(deps: CollectorMetricsDeps): CollectorMet
       this.reset()
       const all = (registryHealth() as { tracker_announces?: unknown }).tracker_announces
       if (typeof all !== 'object' || all === null) return
-      for (const [key, outcomes] of Object.entries(all)) {
-        const tracker = key === 'stream' ? 'stream' : safeUrlLabel(key)
+      for (const [tracker, outcomes] of Object.entries(all)) {
         for (const outcome of ['ok', 'error', 'timeout'])
           totalOf(this, { tracker, outcome }, figure(outcomes, outcome))
       }

@@ -21,6 +21,7 @@ import PQueue from 'p-queue'
 import { HttpError } from '../../lib/http-error.ts'
 import { classifyAddress, normalizeAddress } from '../ip.ts'
 import type { Logger } from '../../lib/log.ts'
+import { safeUrlLabel } from '../../lib/metrics.ts'
 import type { PeerSource, PeerView, SourceCounts, SwarmPeer, TrackerState } from '../types.ts'
 import type { DhtNode } from './dht-node.ts'
 import type { LoopPressure } from './loop-pressure.ts'
@@ -175,8 +176,9 @@ export function createSwarmRegistry(opts: SwarmRegistryOptions): SwarmRegistry {
   let coldLookups = 0
   // Lookups whose turn came while the loop was saturated, waiting for it to ease.
   let heldBack = 0
-  // Announce outcomes since start, by configured tracker URL; every stream tracker (any magnet
-  // may name new ones) under STREAM_TRACKERS_KEY, so the set stays as small as TRACKERS.
+  // Announce outcomes since start, by configured tracker origin (no path: a private tracker's
+  // passkey stays out); every stream tracker (any magnet may name new ones) under
+  // STREAM_TRACKERS_KEY, so the set stays as small as TRACKERS.
   const announces = new Map<string, Record<AnnounceOutcome, number>>()
   const countAnnounce = (key: string, outcome: AnnounceOutcome) => {
     let c = announces.get(key)
@@ -326,7 +328,7 @@ export function createSwarmRegistry(opts: SwarmRegistryOptions): SwarmRegistry {
       port: announcePort,
       log: opts.log,
       onPeer: (p) => addPeer(swarm, p.ip, p.port, 'tracker', p.tracker),
-      onOutcome: countAnnounce,
+      onOutcome: (url, outcome) => countAnnounce(safeUrlLabel(url), outcome),
     })
     swarms.set(infohash, swarm)
     opts.log.debug('tracking swarm', { infohash, tracked: swarms.size })
