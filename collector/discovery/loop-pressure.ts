@@ -12,8 +12,10 @@
  *   other processes on a small box);
  * - saturation starts after `samples` busy samples in a row (one by default: the crowd makes it
  *   more than a slow turn) that each saw at least `minCallers` callers in flight (arrived, not
- *   answered yet), and lasts until a sample finds the loop not busy: the requests still trickling in and the answers still being written after the crowd
- *   passed are served before the held-back work starts;
+ *   answered yet), and lasts until a sample finds the loop not busy, so the requests still
+ *   trickling in and the answers still being written after the crowd passed are served before
+ *   the held-back work starts; it outlasts the last crowd by `lingerMs` at most, so a loop kept
+ *   busy by discovery itself on a small box does not keep it going;
  * - while saturated, `whenIdle()` holds background work back (each caller at most `maxWaitMs`,
  *   so under sustained load discovery still advances, only slower), `saturated()` tells a cold
  *   request not to wait, and `onSaturated()` cuts short the waits already running.
@@ -45,6 +47,8 @@ export interface LoopPressureOptions {
   samples?: number
   /** Longest one caller of whenIdle() is held back (ms). */
   maxWaitMs?: number
+  /** Longest saturation lasts after the last sample that saw a crowd (ms). */
+  lingerMs?: number
 }
 
 export interface LoopPressure {
@@ -68,10 +72,11 @@ const DEFAULTS: Required<LoopPressureOptions> = {
   minCallers: 32,
   samples: 1,
   maxWaitMs: 2000,
+  lingerMs: 3000,
 }
 
 export function createLoopPressure(opts: LoopPressureOptions = {}): LoopPressure {
-  const { sampleMs, busyAbove, maxLagMs, minCallers, samples, maxWaitMs } = {
+  const { sampleMs, busyAbove, maxLagMs, minCallers, samples, maxWaitMs, lingerMs } = {
     ...DEFAULTS,
     ...opts,
   }
@@ -79,6 +84,7 @@ export function createLoopPressure(opts: LoopPressureOptions = {}): LoopPressure
   let lastTick = performance.now()
   let streak = 0
   let saturated = false
+  let lastCrowd = -Infinity
   // Callers in flight now, and the most at once since the last sample.
   let inFlight = 0
   let peak = 0
@@ -99,10 +105,11 @@ export function createLoopPressure(opts: LoopPressureOptions = {}): LoopPressure
     lastElu = elu
     lastTick = now
     sampled++
+    if (peak >= minCallers) lastCrowd = now
     streak = busy && peak >= minCallers ? streak + 1 : 0
     peak = inFlight
     if (streak >= samples) saturated = true
-    else if (!busy) saturated = false
+    else if (!busy || now - lastCrowd > lingerMs) saturated = false
     if (saturated) for (const fn of [...listeners]) fn()
     else for (const release of [...waiting]) release()
   }, sampleMs)
@@ -118,8 +125,10 @@ export function createLoopPressure(opts: LoopPressureOptions = {}): LoopPressure
         inFlight >= minCallers &&
         streak + 1 >= samples &&
         performance.now() - lastTick - sampleMs >= maxLagMs
-      )
+      ) {
         saturated = true
+        lastCrowd = performance.now()
+      }
       let answered = false
       return () => {
         if (answered) return

@@ -1,7 +1,8 @@
 // Guards how the collector tells saturation from a busy moment: with a crowd of callers waiting
 // on a busy loop, background work waits (until the loop eases, or its longest wait passed) and
 // waits already running are cut short; a busy loop without a crowd, or a crowd on an idle loop,
-// holds nothing back.
+// holds nothing back, and a loop that stays busy once the crowd left stops counting as saturated
+// after the linger time.
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { createLoopPressure, type LoopPressure } from '../../collector/discovery/loop-pressure.ts'
@@ -114,4 +115,19 @@ test('a crowd on an idle loop is not saturation', async (t) => {
   assert.equal(pressure.saturated(), false)
   assert.equal(await isSettled(pressure.whenIdle()), true)
   assert.equal(pressure.stats().deferred, 0)
+})
+
+test('saturation outlasts the crowd by its linger time at most, on a loop that stays busy', async (t) => {
+  const pressure = createLoopPressure({ ...options, lingerMs: 200, maxWaitMs: 60_000 })
+  t.after(() => pressure.close())
+  const stop = saturateLoop()
+  t.after(stop)
+  const answerCrowd = crowd(pressure)
+  await eventually(() => pressure.saturated(), { what: 'saturation', intervalMs: 10 })
+  const held = pressure.whenIdle()
+  answerCrowd()
+  // The loop stays as busy as before; only the crowd is gone.
+  await eventually(() => !pressure.saturated(), { what: 'saturation to end', intervalMs: 10 })
+  await held
+  assert.equal(pressure.stats().waiting, 0)
 })
