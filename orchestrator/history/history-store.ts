@@ -439,6 +439,7 @@ function trackersOf(json: string | null): string[] | undefined {
 }
 
 function fromRow(r: StreamRow): StreamState {
+  const trackers = trackersOf(r.trackers)
   return {
     id: r.id,
     key_type: r.key_type as StreamState['key_type'],
@@ -466,7 +467,7 @@ function fromRow(r: StreamRow): StreamState {
     last_polled_at: r.last_polled_at,
     last_error: null,
     end_reason: r.end_reason,
-    ...(trackersOf(r.trackers) && { trackers: trackersOf(r.trackers) }),
+    ...(trackers && { trackers }),
   }
 }
 
