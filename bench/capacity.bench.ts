@@ -17,6 +17,7 @@ import { createLocalSwarm, type LocalTorrent } from '../test/helpers/local-swarm
 import { median, startBareHono } from './helpers.ts'
 import { runLoad } from './load-client.ts'
 import { sleep } from '../lib/deadline.ts'
+import { eventually } from '../test/helpers/wait.ts'
 
 const SWARMS = 100
 const REQUESTS = 1000
@@ -97,19 +98,19 @@ export default async function capacityBench(): Promise<void> {
     const t0 = performance.now()
     const cold = await burst(collector.url, ids)
     // Swarms that waited in the lookup queue were answered at once; their lookups run after.
-    let after = await health()
-    for (const end = Date.now() + 30_000; Date.now() < end; after = await health()) {
-      if (after.cold_lookups === 0 && after.queued_lookups === 0) break
-      await sleep(100)
-    }
+    // Past the wait the figures are printed as they stand (a lookup still running shows there).
+    const settle = { timeoutMs: 30_000, intervalMs: 100 }
+    const after = await eventually(async () => {
+      const h = await health()
+      return h.cold_lookups === 0 && h.queued_lookups === 0 ? h : undefined
+    }, settle).catch(health)
     const allSettledMs = performance.now() - t0
     // Warm means settled: the handshakes with the peers found run after the lookups, and must not
     // be measured as part of the warm answers.
-    for (const end = Date.now() + 30_000; Date.now() < end;) {
+    await eventually(async () => {
       const wire = (await health()).peer_wire as unknown as { running: number; queued: number }
-      if (!wire || (wire.running === 0 && wire.queued === 0)) break
-      await sleep(100)
-    }
+      return !wire || (wire.running === 0 && wire.queued === 0)
+    }, settle).catch(() => undefined)
     const lookups = after.dht_lookups! - before.dht_lookups!
     const rounds = after.discovery_rounds! - before.discovery_rounds!
 
