@@ -9,7 +9,7 @@ import { test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { localCollectorEnv, startCollectorProcess } from '../helpers/collector-process.ts'
 import { createLocalSwarm } from '../helpers/local-swarm.ts'
-import { assertNodeRejectionsAnswerJson } from '../helpers/raw-http.ts'
+import { assertNodeRejectionsAnswerJson, exchange } from '../helpers/raw-http.ts'
 import { eventually } from '../helpers/wait.ts'
 
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
@@ -95,12 +95,9 @@ test('a stalled collector holds a burst of 800 connections, and serves them once
   })
 
   collector.child.kill('SIGCONT')
-  const last = sockets.at(-1)!
-  last.write('GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n')
-  const reply = await new Promise<string>((resolve) => {
-    let text = ''
-    last.setEncoding('utf8').on('data', (d: string) => (text += d))
-    last.once('close', () => resolve(text))
-  })
+  const reply = await exchange(
+    sockets.at(-1)!,
+    'GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n',
+  )
   assert.match(reply, /^HTTP\/1\.1 200 /)
 })

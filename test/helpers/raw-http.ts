@@ -6,17 +6,23 @@
  * await assertNodeRejectionsAnswerJson(port)
  */
 import assert from 'node:assert/strict'
-import { connect } from 'node:net'
+import { connect, type Socket } from 'node:net'
 
 /** Sends `text` to 127.0.0.1:`port` as is and resolves with everything the server wrote back. */
 export function sendRaw(port: number, text: string): Promise<string> {
+  const socket = connect(port, '127.0.0.1')
+  return exchange(socket, text)
+}
+
+/** Writes `text` on `socket` (connected or still connecting) and reads until the server closes. */
+export function exchange(socket: Socket, text: string): Promise<string> {
   return new Promise<string>((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1', () => socket.end(text))
     let got = ''
     socket.setEncoding('utf8')
     socket.on('data', (d: string) => (got += d))
     socket.on('close', () => resolve(got))
     socket.on('error', reject)
+    socket.end(text)
   })
 }
 
