@@ -4,8 +4,12 @@
 // holds nothing back, and a loop that stays busy once the crowd left stops counting as saturated
 // after the linger time.
 import assert from 'node:assert/strict'
-import { test } from 'node:test'
-import { createLoopPressure, type LoopPressure } from '../../collector/discovery/loop-pressure.ts'
+import { test, type TestContext } from 'node:test'
+import {
+  createLoopPressure,
+  type LoopPressure,
+  type LoopPressureOptions,
+} from '../../collector/discovery/loop-pressure.ts'
 import { saturateLoop } from '../helpers/saturate.ts'
 import { eventually } from '../helpers/wait.ts'
 
@@ -26,6 +30,18 @@ function crowd(pressure: LoopPressure, n = MIN_CALLERS): () => void {
   return () => answered.forEach((a) => a())
 }
 
+/** A pressure over a saturated loop: kept busy, with a crowd in flight, until the test ends. */
+async function saturatedPressure(t: TestContext, over: LoopPressureOptions) {
+  const pressure = createLoopPressure({ ...options, ...over })
+  t.after(() => pressure.close())
+  const stop = saturateLoop()
+  t.after(stop)
+  const answerCrowd = crowd(pressure)
+  t.after(answerCrowd)
+  await eventually(() => pressure.saturated(), { what: 'saturation', intervalMs: 10 })
+  return { pressure, stop, answerCrowd }
+}
+
 const samplesPassed = (pressure: LoopPressure, n: number) => {
   const from = pressure.stats().samples
   return eventually(() => pressure.stats().samples >= from + n, {
@@ -35,14 +51,9 @@ const samplesPassed = (pressure: LoopPressure, n: number) => {
 }
 
 test('a crowd on a busy loop holds work back and cuts waits; it goes once the loop eases', async (t) => {
-  const pressure = createLoopPressure({ ...options, maxWaitMs: 60_000 })
-  t.after(() => pressure.close())
-  const stop = saturateLoop()
-  t.after(stop)
-  const answerCrowd = crowd(pressure)
+  const { pressure, stop, answerCrowd } = await saturatedPressure(t, { maxWaitMs: 60_000 })
   let cut = 0
   const off = pressure.onSaturated(() => cut++)
-  await eventually(() => pressure.saturated(), { what: 'saturation', intervalMs: 10 })
   await eventually(() => cut > 0, { what: 'a running wait cut short', intervalMs: 10 })
   off()
 
@@ -65,12 +76,7 @@ test('a crowd on a busy loop holds work back and cuts waits; it goes once the lo
 })
 
 test('under sustained saturation a held-back caller still goes after its longest wait', async (t) => {
-  const pressure = createLoopPressure({ ...options, maxWaitMs: 300 })
-  t.after(() => pressure.close())
-  const stop = saturateLoop()
-  t.after(stop)
-  t.after(crowd(pressure))
-  await eventually(() => pressure.saturated(), { what: 'saturation', intervalMs: 10 })
+  const { pressure } = await saturatedPressure(t, { maxWaitMs: 300 })
   const t0 = performance.now()
   await pressure.whenIdle()
   assert.ok(pressure.saturated(), 'released while still saturated')
@@ -78,12 +84,7 @@ test('under sustained saturation a held-back caller still goes after its longest
 })
 
 test('an aborted caller is released at once', async (t) => {
-  const pressure = createLoopPressure({ ...options, maxWaitMs: 60_000 })
-  t.after(() => pressure.close())
-  const stop = saturateLoop()
-  t.after(stop)
-  t.after(crowd(pressure))
-  await eventually(() => pressure.saturated(), { what: 'saturation', intervalMs: 10 })
+  const { pressure } = await saturatedPressure(t, { maxWaitMs: 60_000 })
   const abort = new AbortController()
   const held = pressure.whenIdle(abort.signal)
   assert.equal(await isSettled(held), false)
@@ -118,12 +119,7 @@ test('a crowd on an idle loop is not saturation', async (t) => {
 })
 
 test('saturation outlasts the crowd by its linger time at most, on a loop that stays busy', async (t) => {
-  const pressure = createLoopPressure({ ...options, lingerMs: 200, maxWaitMs: 60_000 })
-  t.after(() => pressure.close())
-  const stop = saturateLoop()
-  t.after(stop)
-  const answerCrowd = crowd(pressure)
-  await eventually(() => pressure.saturated(), { what: 'saturation', intervalMs: 10 })
+  const { pressure, answerCrowd } = await saturatedPressure(t, { lingerMs: 200, maxWaitMs: 60_000 })
   const held = pressure.whenIdle()
   answerCrowd()
   // The loop stays as busy as before; only the crowd is gone.
